@@ -1,0 +1,137 @@
+# dugnad - plain Makefile.  `make` builds build/dugnad, `make test` runs
+# the whole suite, `make demo` shows the main job, `SAN=1` builds with
+# AddressSanitizer and UndefinedBehaviorSanitizer into build-san/.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+# Debian's msgpack-c 4 calls its pkg-config module "msgpack"; newer
+# releases call it "msgpack-c".  Accept both.
+pkgs = libsodium libuv lmdb libutf8proc $(shell $(PKG_CONFIG) --exists \
+	msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
+PKGS := $(pkgs)
+DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
+
+# When a library is missing, install it (as root) or print the apt-get
+# line, before anything is built.
+NODEPS_GOALS := deps clean format format-check uninstall
+ifneq ($(DEPS_OK),yes)
+ifeq ($(filter $(NODEPS_GOALS),$(MAKECMDGOALS)),)
+DEPS_RC := $(shell sh .ci/deps 1>&2; echo $$?)
+ifneq ($(DEPS_RC),0)
+$(error missing libraries: install them as shown above, then run make again)
+endif
+PKGS := $(pkgs)
+DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
+endif
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wconversion
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+ifeq ($(DEPS_OK),yes)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS))
+endif
+
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	$(WARN) $(SANFLAGS) -I. $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+ifneq ($(V),1)
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+else
+Q :=
+say =
+endif
+
+LIB_SRC := $(wildcard core/*.c) $(wildcard store/*.c) $(wildcard net/*.c)
+CLI_SRC := $(wildcard cli/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps check-deps test unit shell demo install uninstall clean \
+	format format-check bench
+
+all: check-deps $(BUILD)/dugnad
+
+check-deps:
+	@$(PKG_CONFIG) --exists $(PKGS) || { echo "missing libraries: run 'make deps'" >&2; exit 1; }
+
+deps:
+	@sh .ci/deps
+
+$(BUILD)/libdugnad.a: $(LIB_OBJ)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+$(BUILD)/dugnad: $(CLI_OBJ) $(BUILD)/libdugnad.a
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libdugnad.a $(LIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdugnad.a
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libdugnad.a $(LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libdugnad.a
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libdugnad.a $(LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libdugnad.a
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libdugnad.a $(LIBS)
+
+# The whole suite: unit tests, then shell tests through the real binary.
+# tests/run prints "N passed, N failed" last and exits non-zero on failure.
+test: check-deps $(BUILD)/dugnad $(UNIT_BIN) $(TOOL_BIN)
+	@BUILD=$(BUILD) sh tests/run
+
+demo: check-deps $(BUILD)/dugnad
+	@BUILD=$(BUILD) sh tests/demo.sh
+
+bench: check-deps $(BUILD)/dugnad $(BENCH_BIN)
+	@BUILD=$(BUILD) sh bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(BUILD)/dugnad $(DESTDIR)$(BINDIR)/dugnad
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/dugnad
+
+clean:
+	rm -rf build build-san
+
+FORMAT_SRC = $(wildcard core/*.[ch] store/*.[ch] net/*.[ch] cli/*.[ch] \
+	tests/unit/*.[ch] tests/tools/*.c bench/*.c)
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,361 @@
+/* cli/cmd_list.c - dugnad list, dugnad search. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/table.h"
+#include "core/json.h"
+#include "core/repeat.h"
+#include "core/text.h"
+#include "core/valid.h"
+
+struct pick {
+	struct core_record *recs;
+	size_t n, cap;
+	int64_t *next; /* upcoming: next start per record */
+	/* filters */
+	enum core_rtype type; /* 0 = all */
+	const char *lang;
+	const char *category;
+	char *needle; /* folded search text */
+	bool upcoming;
+	bool all; /* include removed */
+	int64_t now;
+	int err;
+};
+
+/* True if the comma list has item, or an item that starts with item
+ * followed by '-' (so "so" matches "so-SO"). */
+static bool
+list_has(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+	const char *p = list;
+
+	while (p != NULL && *p) {
+		if (strncasecmp(p, item, n) == 0 &&
+		    (p[n] == ',' || p[n] == '\0' || p[n] == '-'))
+			return true;
+		p = strchr(p, ',');
+		if (p != NULL)
+			p++;
+	}
+	return false;
+}
+
+static bool
+matches_text(const struct core_record *r, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfields; i++) {
+		if (core_text_contains_folded(r->fields[i].value, needle))
+			return true;
+	}
+	return false;
+}
+
+/* Next start of a meeting at or after now; false when none. */
+static bool
+next_start(const struct core_record *r, int64_t now, int64_t *next)
+{
+	struct core_datetime dt, until;
+	struct core_repeat rep;
+	const char *starts = core_record_get(r, "starts");
+	const char *repeat = core_record_get(r, "repeat");
+	const char *u = core_record_get(r, "until");
+	int64_t end = INT64_MAX;
+
+	if (starts == NULL || core_valid_datetime_parse(starts, &dt) != 0)
+		return false;
+	if (u != NULL && strlen(u) == 10) {
+		memset(&until, 0, sizeof until);
+		until.year = atoi(u);
+		until.month = atoi(u + 5);
+		until.day = atoi(u + 8);
+		until.hour = 23;
+		until.min = 59;
+		until.sec = 59;
+		until.offset_min = dt.offset_min;
+		end = core_datetime_to_unix(&until);
+	}
+	if (repeat != NULL && core_repeat_parse(repeat, &rep) != 0)
+		return false;
+	return core_repeat_next(repeat ? &rep : NULL, core_datetime_to_unix(&dt),
+		   dt.offset_min, end, now, next) == 0;
+}
+
+static int
+pick_one(void *ctx, const struct core_rstate *s)
+{
+	struct pick *p = ctx;
+	struct core_record r;
+	const char *v;
+	int64_t next = 0;
+	void *grown;
+
+	if (s->erased || s->type == 0 || (s->removed && !p->all))
+		return 0;
+	if (p->type != 0 && s->type != p->type)
+		return 0;
+	if (core_rstate_record(s, &r) != 0)
+		return DG_ENOMEM;
+	if (p->lang != NULL &&
+	    ((v = core_record_get(&r, "lang")) == NULL || !list_has(v, p->lang)))
+		goto skip;
+	if (p->category != NULL &&
+	    ((v = core_record_get(&r, "category")) == NULL ||
+		!list_has(v, p->category)))
+		goto skip;
+	if (p->needle != NULL && !matches_text(&r, p->needle))
+		goto skip;
+	if (p->upcoming && !next_start(&r, p->now, &next))
+		goto skip;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 32;
+		grown = realloc(p->recs, p->cap * sizeof *p->recs);
+		if (grown == NULL)
+			goto nomem;
+		p->recs = grown;
+		grown = realloc(p->next, p->cap * sizeof *p->next);
+		if (grown == NULL)
+			goto nomem;
+		p->next = grown;
+	}
+	p->next[p->n] = next;
+	p->recs[p->n++] = r;
+	return 0;
+nomem:
+	core_record_fini(&r);
+	return DG_ENOMEM;
+skip:
+	core_record_fini(&r);
+	return 0;
+}
+
+static const char *
+title_of(const struct core_record *r)
+{
+	const char *v = core_record_get(r, core_schema_title_field(r->type));
+
+	return v ? v : "";
+}
+
+/* Sorting: upcoming meetings by next start; otherwise by type, then
+ * title (folded, so case and accents do not split the order), then id. */
+static struct pick *sort_ctx;
+
+static int
+by_title(const void *a, const void *b)
+{
+	const struct core_record *x = a, *y = b;
+	size_t ix = (size_t)(x - sort_ctx->recs), iy = (size_t)(y - sort_ctx->recs);
+	char *fx = NULL, *fy = NULL;
+	int c;
+
+	if (sort_ctx->upcoming && sort_ctx->next[ix] != sort_ctx->next[iy])
+		return sort_ctx->next[ix] < sort_ctx->next[iy] ? -1 : 1;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	if (core_text_fold(title_of(x), strlen(title_of(x)), &fx) != 0 ||
+	    core_text_fold(title_of(y), strlen(title_of(y)), &fy) != 0)
+		c = strcmp(title_of(x), title_of(y));
+	else
+		c = strcmp(fx, fy);
+	free(fx);
+	free(fy);
+	return c ? c : memcmp(x->id, y->id, sizeof x->id);
+}
+
+static void
+fmt_next(int64_t t, int offset_min, char *out, size_t cap)
+{
+	struct core_datetime d;
+	static const char *const wd[] = { "Mon", "Tue", "Wed", "Thu", "Fri",
+		"Sat", "Sun" };
+
+	core_datetime_from_unix(t, offset_min, &d);
+	snprintf(out, cap, "%s %04d-%02d-%02d %02d:%02d",
+	    wd[core_datetime_weekday(d.year, d.month, d.day)], d.year, d.month,
+	    d.day, d.hour, d.min);
+}
+
+static void
+print_table(const struct pick *p)
+{
+	static const char *const h_all[] = { "ID", "TYPE", "NAME", "LANG" };
+	static const char *const h_con[] = { "ID", "NAME", "PHONE", "LANG",
+		"ORG" };
+	static const char *const h_mee[] = { "ID", "TITLE", "STARTS", "REPEAT",
+		"LANG", "PLACE" };
+	static const char *const h_up[] = { "ID", "NEXT", "TITLE", "LANG",
+		"PLACE" };
+	static const char *const h_ref[] = { "ID", "NAME", "CATEGORY", "LANG",
+		"PHONE" };
+	struct cli_table t;
+	const struct core_record *r;
+	char sh[16], next[40];
+	struct core_datetime dt;
+	size_t i;
+
+	if (p->upcoming)
+		cli_table_init(&t, 5, h_up);
+	else if (p->type == CORE_RT_CONTACT)
+		cli_table_init(&t, 5, h_con);
+	else if (p->type == CORE_RT_MEETING)
+		cli_table_init(&t, 6, h_mee);
+	else if (p->type == CORE_RT_REFERRAL)
+		cli_table_init(&t, 5, h_ref);
+	else
+		cli_table_init(&t, 4, h_all);
+	for (i = 0; i < p->n; i++) {
+		r = &p->recs[i];
+		cli_short_rid(r->id, sh);
+		if (p->upcoming) {
+			const char *s = core_record_get(r, "starts");
+
+			if (s == NULL || core_valid_datetime_parse(s, &dt) != 0)
+				dt.offset_min = 0;
+			fmt_next(p->next[i], dt.offset_min, next, sizeof next);
+			cli_table_row(&t, (const char *const[]){ sh, next,
+			    title_of(r), core_record_get(r, "lang"),
+			    core_record_get(r, "place") });
+		} else if (p->type == CORE_RT_CONTACT) {
+			cli_table_row(&t, (const char *const[]){ sh, title_of(r),
+			    core_record_get(r, "phone"),
+			    core_record_get(r, "lang"), core_record_get(r, "org") });
+		} else if (p->type == CORE_RT_MEETING) {
+			cli_table_row(&t, (const char *const[]){ sh, title_of(r),
+			    core_record_get(r, "starts"),
+			    core_record_get(r, "repeat"),
+			    core_record_get(r, "lang"),
+			    core_record_get(r, "place") });
+		} else if (p->type == CORE_RT_REFERRAL) {
+			cli_table_row(&t, (const char *const[]){ sh, title_of(r),
+			    core_record_get(r, "category"),
+			    core_record_get(r, "lang"),
+			    core_record_get(r, "phone") });
+		} else {
+			cli_table_row(&t, (const char *const[]){ sh,
+			    core_schema_rtype_name(r->type), title_of(r),
+			    core_record_get(r, "lang") });
+		}
+	}
+	cli_table_print(&t, stdout);
+	cli_table_fini(&t);
+}
+
+static int
+run(struct cli *c, struct pick *p)
+{
+	struct store_node *n = NULL;
+	struct core_buf b;
+	size_t i;
+	int rc;
+
+	rc = cli_open(c, true, &n);
+	if (rc != 0)
+		return rc;
+	p->now = (int64_t)time(NULL);
+	rc = store_node_records(n, pick_one, p);
+	store_node_close(n);
+	if (rc != 0) {
+		rc = cli_fail(c, rc, "cannot read the records");
+		goto out;
+	}
+	sort_ctx = p;
+	if (p->n > 1)
+		qsort(p->recs, p->n, sizeof *p->recs, by_title);
+	if (c->json) {
+		core_buf_init(&b);
+		core_json_records(&b, p->recs, p->n);
+		rc = b.err ? EXIT_OSERR : cli_write_out(&b);
+		core_buf_fini(&b);
+	} else if (p->n == 0) {
+		printf("no records\n");
+	} else {
+		print_table(p);
+	}
+out:
+	for (i = 0; i < p->n; i++)
+		core_record_fini(&p->recs[i]);
+	free(p->recs);
+	free(p->next);
+	free(p->needle);
+	return rc;
+}
+
+static const char *
+opt_value(const struct cli *c, int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc || argv[*i + 1][0] == '\0') {
+		cli_err(c, "%s needs a value", argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int
+cmd_list(struct cli *c, int argc, char **argv)
+{
+	struct pick p;
+	char tag[64];
+	int i;
+
+	memset(&p, 0, sizeof p);
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--lang") == 0) {
+			if ((p.lang = opt_value(c, argc, argv, &i)) == NULL)
+				return EXIT_USAGE;
+			if (core_valid_lang(p.lang, strlen(p.lang), tag,
+				sizeof tag) != 0) {
+				cli_err(c, "--lang: '%.40s' is not a language "
+					   "tag; use e.g. so, nb or ar", p.lang);
+				return EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--category") == 0) {
+			if ((p.category = opt_value(c, argc, argv, &i)) == NULL)
+				return EXIT_USAGE;
+		} else if (strcmp(argv[i], "--upcoming") == 0) {
+			p.upcoming = true;
+		} else if (strcmp(argv[i], "--all") == 0) {
+			p.all = true;
+		} else if (argv[i][0] != '-' && p.type == 0 &&
+		    core_schema_rtype(argv[i], &p.type) == 0) {
+			continue;
+		} else {
+			cli_err(c, "unknown argument '%.40s'; usage: dugnad "
+				   "list [contacts|meetings|referrals] [--lang L] "
+				   "[--category C] [--upcoming] [--all]", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (p.upcoming) {
+		if (p.type != 0 && p.type != CORE_RT_MEETING) {
+			cli_err(c, "--upcoming lists meetings only");
+			return EXIT_USAGE;
+		}
+		p.type = CORE_RT_MEETING;
+	}
+	return run(c, &p);
+}
+
+int
+cmd_search(struct cli *c, int argc, char **argv)
+{
+	struct pick p;
+	int rc;
+
+	if (argc != 2 || argv[1][0] == '\0') {
+		cli_err(c, "usage: dugnad search TEXT (quote several words)");
+		return EXIT_USAGE;
+	}
+	memset(&p, 0, sizeof p);
+	rc = core_text_fold(argv[1], strlen(argv[1]), &p.needle);
+	if (rc != 0) {
+		cli_err(c, "the search text is not valid UTF-8");
+		return EXIT_DATA;
+	}
+	return run(c, &p);
+}

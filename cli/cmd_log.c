@@ -1,0 +1,255 @@
+/* cli/cmd_log.c - dugnad log, dugnad verify, dugnad reindex, dugnad
+ * compact.  log and verify read only headers, signatures and hashes, so
+ * they need no passphrase. */
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/table.h"
+#include "core/hlc.h"
+#include "core/ident.h"
+#include "core/json.h"
+#include "store/db.h"
+#include "store/log.h"
+
+static int
+open_db(struct cli *c, struct store_db **db)
+{
+	int rc = store_db_open(c->dir, 0, c->map_size, db);
+
+	if (rc == DG_ENOTFOUND) {
+		cli_err(c, "no dugnad node in %s; run 'dugnad init' first",
+		    c->dir);
+		return EXIT_CONFIG;
+	}
+	if (rc != 0)
+		return cli_fail(c, rc, "cannot open the store");
+	return 0;
+}
+
+struct log_ctx {
+	struct cli *c;
+	struct core_buf *out;
+	struct cli_table *t;
+	size_t count;
+};
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = d[p[i] >> 4];
+		out[2 * i + 1] = d[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+log_one(void *arg, const struct store_entry *e, int erc)
+{
+	struct log_ctx *l = arg;
+	char author[CORE_ID_TEXT], sh[16], when[32], seq[24], ep[16], h[65];
+	char body[32];
+
+	if (erc != 0)
+		return DG_ECORRUPT;
+	core_ident_id_text(e->hdr.author, author);
+	cli_short_node(e->hdr.author, sh);
+	snprintf(seq, sizeof seq, "%llu", (unsigned long long)e->hdr.seq);
+	snprintf(ep, sizeof ep, "%u", e->hdr.epoch);
+	if (e->body != NULL)
+		snprintf(body, sizeof body, "%u bytes", e->hdr.body_len);
+	else
+		snprintf(body, sizeof body, "dropped");
+	if (l->c->json) {
+		core_buf_str(l->out, l->count ? ",\n{" : "\n{");
+		core_buf_str(l->out, "\"author\":");
+		core_json_str(l->out, author);
+		core_buf_printf(l->out, ",\"seq\":%s,\"kind\":\"%s\",\"epoch\":%s,"
+		    "\"time\":", seq, core_entry_kind_name(e->hdr.kind), ep);
+		core_json_hlc(l->out, e->hdr.hlc);
+		hex(e->hash, 32, h);
+		core_buf_printf(l->out, ",\"hash\":\"%s\"", h);
+		hex(e->hdr.prev, 32, h);
+		core_buf_printf(l->out, ",\"prev\":%s%s%s", e->hdr.seq > 1 ? "\"" : "",
+		    e->hdr.seq > 1 ? h : "null", e->hdr.seq > 1 ? "\"" : "");
+		core_buf_printf(l->out, ",\"body_len\":%u,\"body\":\"%s\"}",
+		    e->hdr.body_len, e->body ? "present" : "dropped");
+	} else {
+		cli_fmt_time((int64_t)(CORE_HLC_MS(e->hdr.hlc) / 1000), when,
+		    sizeof when);
+		cli_table_row(l->t, (const char *const[]){ sh, seq,
+		    core_entry_kind_name(e->hdr.kind), ep, when, body });
+	}
+	l->count++;
+	return l->out->err;
+}
+
+int
+cmd_log(struct cli *c, int argc, char **argv)
+{
+	static const char *const head[] = { "AUTHOR", "SEQ", "KIND", "EPOCH",
+		"TIME", "BODY" };
+	struct store_db *db = NULL;
+	struct cli_table t;
+	struct core_buf out;
+	struct log_ctx l;
+	int rc;
+
+	(void)argv;
+	if (argc != 1) {
+		cli_err(c, "usage: dugnad log");
+		return EXIT_USAGE;
+	}
+	rc = open_db(c, &db);
+	if (rc != 0)
+		return rc;
+	core_buf_init(&out);
+	cli_table_init(&t, 6, head);
+	l.c = c;
+	l.out = &out;
+	l.t = &t;
+	l.count = 0;
+	if (c->json)
+		core_buf_ch(&out, '[');
+	rc = store_log_walk(db, log_one, &l);
+	if (rc != 0) {
+		rc = cli_fail(c, rc, "cannot read the log");
+		goto out;
+	}
+	if (c->json) {
+		core_buf_str(&out, l.count ? "\n]\n" : "]\n");
+		rc = cli_write_out(&out);
+	} else {
+		cli_table_print(&t, stdout);
+	}
+out:
+	cli_table_fini(&t);
+	core_buf_fini(&out);
+	store_db_close(db);
+	return rc;
+}
+
+struct ver_ctx {
+	struct cli *c;
+	struct core_buf *out;
+};
+
+static int
+problem(void *arg, const struct store_problem *p)
+{
+	struct ver_ctx *v = arg;
+	char author[CORE_ID_TEXT];
+
+	core_ident_id_text(p->author, author);
+	if (v->c->json) {
+		core_buf_str(v->out, v->out->len > 1 ? ",{" : "{");
+		core_buf_str(v->out, "\"author\":");
+		core_json_str(v->out, author);
+		core_buf_printf(v->out, ",\"seq\":%llu,\"problem\":",
+		    (unsigned long long)p->seq);
+		core_json_str(v->out, p->what);
+		core_buf_ch(v->out, '}');
+	} else {
+		printf("problem: author %.10s entry %llu: %s\n", author,
+		    (unsigned long long)p->seq, p->what);
+	}
+	return 0;
+}
+
+int
+cmd_verify(struct cli *c, int argc, char **argv)
+{
+	struct store_db *db = NULL;
+	struct core_buf out;
+	struct ver_ctx v = { c, &out };
+	uint8_t net[32];
+	uint64_t checked = 0, problems = 0;
+	int rc, have_net;
+
+	(void)argv;
+	if (argc != 1) {
+		cli_err(c, "usage: dugnad verify");
+		return EXIT_USAGE;
+	}
+	rc = open_db(c, &db);
+	if (rc != 0)
+		return rc;
+	core_buf_init(&out);
+	if (c->json)
+		core_buf_ch(&out, '[');
+	have_net = store_db_net(db, net) == 0;
+	rc = store_log_check(db, have_net ? net : NULL, problem, &v, &checked,
+	    &problems);
+	store_db_close(db);
+	if (rc != 0) {
+		core_buf_fini(&out);
+		return cli_fail(c, rc, "cannot check the store");
+	}
+	if (c->json) {
+		core_buf_printf(&out, "]");
+		printf("{\"entries\":%llu,\"problems\":%llu,\"list\":%s}\n",
+		    (unsigned long long)checked, (unsigned long long)problems,
+		    out.data);
+	} else if (problems == 0) {
+		printf("ok: %llu entries checked, no problems\n",
+		    (unsigned long long)checked);
+	} else {
+		printf("%llu entries checked, %llu problems\n",
+		    (unsigned long long)checked, (unsigned long long)problems);
+	}
+	core_buf_fini(&out);
+	return problems ? EXIT_PROBLEMS : 0;
+}
+
+int
+cmd_reindex(struct cli *c, int argc, char **argv)
+{
+	struct store_node *n;
+	int rc;
+
+	(void)argv;
+	if (argc != 1) {
+		cli_err(c, "usage: dugnad reindex");
+		return EXIT_USAGE;
+	}
+	rc = cli_open(c, false, &n);
+	if (rc != 0)
+		return rc;
+	rc = store_node_reindex(n);
+	store_node_close(n);
+	if (rc != 0)
+		return cli_fail(c, rc, "cannot rebuild the views");
+	if (!c->json)
+		printf("views rebuilt from the logs\n");
+	else
+		printf("{\"reindexed\":true}\n");
+	return 0;
+}
+
+int
+cmd_compact(struct cli *c, int argc, char **argv)
+{
+	struct store_node *n;
+	int rc;
+
+	(void)argv;
+	if (argc != 1) {
+		cli_err(c, "usage: dugnad compact");
+		return EXIT_USAGE;
+	}
+	rc = cli_open(c, false, &n);
+	if (rc != 0)
+		return rc;
+	rc = store_node_compact(n);
+	store_node_close(n);
+	if (rc != 0)
+		return cli_fail(c, rc, "cannot compact the store");
+	if (!c->json)
+		printf("store compacted\n");
+	else
+		printf("{\"compacted\":true}\n");
+	return 0;
+}

@@ -1,0 +1,257 @@
+#include "cli/fields.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "cli/tz.h"
+#include "core/body.h"
+#include "core/text.h"
+#include "core/valid.h"
+
+void
+cli_fields_fini(struct cli_fields *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		free(fs->f[i].key);
+		if (fs->f[i].value != NULL) {
+			sodium_memzero(fs->f[i].value, strlen(fs->f[i].value));
+			free(fs->f[i].value);
+		}
+	}
+	fs->n = 0;
+}
+
+bool
+cli_fields_has(const struct cli_fields *fs, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		if (strcmp(fs->f[i].key, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *
+cli_fields_get(const struct cli_fields *fs, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++) {
+		if (strcmp(fs->f[i].key, key) == 0)
+			return fs->f[i].value;
+	}
+	return NULL;
+}
+
+/* "2026-12-04T18:00" or with ":SS", 'T' or ' ': a wall-clock time with
+ * no offset.  Fills w on a match. */
+static bool
+bare_datetime(const char *v, struct core_datetime *w)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:dd";
+	size_t n = strlen(v), i;
+
+	if (n != 16 && n != 19)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (pat[i] == 'd' ? (v[i] < '0' || v[i] > '9') :
+		    pat[i] == 'T' ? (v[i] != 'T' && v[i] != ' ') :
+				    v[i] != pat[i])
+			return false;
+	}
+	memset(w, 0, sizeof *w);
+	w->year = atoi(v);
+	w->month = atoi(v + 5);
+	w->day = atoi(v + 8);
+	w->hour = atoi(v + 11);
+	w->min = atoi(v + 14);
+	w->sec = n == 19 ? atoi(v + 17) : 0;
+	return true;
+}
+
+static int
+canon_key(enum core_rtype t, const char *in, size_t len, char *out,
+    const struct core_fdef **def, char *why, size_t whylen)
+{
+	char tag[CORE_FIELD_NAME_MAX + 1];
+	const char *at = memchr(in, '@', len);
+	size_t flen = at ? (size_t)(at - in) : len, i, lang;
+	int shown = len > 40 ? 40 : (int)len;
+
+	if (len == 0 || len > CORE_FIELD_NAME_MAX) {
+		snprintf(why, whylen, "'%.*s' is not a field name", shown, in);
+		return EXIT_DATA;
+	}
+	for (i = 0; i < flen; i++)
+		out[i] = (in[i] >= 'A' && in[i] <= 'Z') ? (char)(in[i] + 32) :
+							  in[i];
+	out[flen] = '\0';
+	if (at != NULL) {
+		if (core_valid_lang(at + 1, len - flen - 1, tag, sizeof tag) !=
+			0 ||
+		    flen + 1 + strlen(tag) > CORE_FIELD_NAME_MAX) {
+			snprintf(why, whylen, "%.*s: '%.*s' is not a language "
+			    "tag; use a BCP 47 tag like so, nb, ar or zh-Hant",
+			    (int)flen, in, (int)(len - flen - 1), at + 1);
+			return EXIT_DATA;
+		}
+		out[flen] = '@';
+		memcpy(out + flen + 1, tag, strlen(tag) + 1);
+	}
+	if (core_body_key_check(t, out, def, &lang) != 0) {
+		if (core_schema_field(t, out, flen) != NULL)
+			snprintf(why, whylen, "%.*s has no translations",
+			    (int)flen, out);
+		else
+			snprintf(why, whylen, "a %s has no field '%.*s' (run "
+			    "'dugnad add %s --help' for the fields)",
+			    core_schema_rtype_name(t), (int)flen, out,
+			    core_schema_rtype_name(t));
+		return EXIT_DATA;
+	}
+	return 0;
+}
+
+static int
+canon_value(const struct core_fdef *def, const char *key, const char *value,
+    const char *tz, char **out, char *why, size_t whylen)
+{
+	char reason[160], fixed[64], zone[64];
+	struct core_datetime w;
+	int rc, off;
+
+	*out = NULL;
+	rc = core_text_check_value(value, strlen(value), true);
+	if (rc != 0) {
+		snprintf(why, whylen, "%s: %s", key,
+		    rc == DG_EUTF8 ? "the value is not valid UTF-8 text" :
+		    rc == DG_ELIMIT ? "the value is too long (at most 4096 "
+				      "bytes)" :
+				      "the value holds control characters");
+		return EXIT_DATA;
+	}
+	/* A start time without an offset is taken in the meeting's zone
+	 * (or this computer's), as a volunteer would mean it. */
+	if (def->type == CORE_FT_DATETIME && bare_datetime(value, &w)) {
+		if (tz == NULL) {
+			if (cli_tz_local(zone, sizeof zone) != 0)
+				snprintf(zone, sizeof zone, "UTC");
+			tz = zone;
+		}
+		if (cli_tz_offset(tz, &w, &off) == 0) {
+			snprintf(fixed, sizeof fixed,
+			    "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", w.year,
+			    w.month, w.day, w.hour, w.min, w.sec,
+			    off < 0 ? '-' : '+', abs(off) / 60, abs(off) % 60);
+			value = fixed;
+		}
+	}
+	reason[0] = '\0';
+	rc = core_valid_value(def->type, value, out, reason, sizeof reason);
+	if (rc == DG_ENOMEM) {
+		snprintf(why, whylen, "out of memory");
+		return EXIT_OSERR;
+	}
+	if (rc != 0) {
+		snprintf(why, whylen, "%s: %s", key,
+		    reason[0] ? reason : dg_strerror(rc));
+		return EXIT_DATA;
+	}
+	return 0;
+}
+
+static int
+push(struct cli_fields *fs, const char *key, char *value, char *why,
+    size_t whylen)
+{
+	if (cli_fields_has(fs, key)) {
+		snprintf(why, whylen, "%s is given twice", key);
+		free(value);
+		return EXIT_USAGE;
+	}
+	if (fs->n == CORE_RECORD_FIELDS_MAX) {
+		snprintf(why, whylen, "too many fields (at most %d)",
+		    CORE_RECORD_FIELDS_MAX);
+		free(value);
+		return EXIT_DATA;
+	}
+	fs->f[fs->n].key = strdup(key);
+	if (fs->f[fs->n].key == NULL) {
+		free(value);
+		snprintf(why, whylen, "out of memory");
+		return EXIT_OSERR;
+	}
+	fs->f[fs->n].value = value;
+	fs->n++;
+	return 0;
+}
+
+int
+cli_fields_add(struct cli_fields *fs, enum core_rtype t, const char *key,
+    size_t klen, const char *value, const char *tz, bool allow_unset,
+    char *why, size_t whylen)
+{
+	char ck[CORE_FIELD_NAME_MAX + 1], *canon = NULL;
+	const struct core_fdef *def;
+	int rc;
+
+	rc = canon_key(t, key, klen, ck, &def, why, whylen);
+	if (rc != 0)
+		return rc;
+	if (value[0] == '\0') {
+		if (!allow_unset) {
+			snprintf(why, whylen, "%s is empty; leave it out "
+			    "instead", ck);
+			return EXIT_DATA;
+		}
+		return push(fs, ck, NULL, why, whylen);
+	}
+	rc = canon_value(def, ck, value, tz, &canon, why, whylen);
+	if (rc != 0)
+		return rc;
+	return push(fs, ck, canon, why, whylen);
+}
+
+int
+cli_fields_required(const struct cli_fields *fs, enum core_rtype t,
+    char *why, size_t whylen)
+{
+	const struct core_fdef *defs;
+	size_t nd, i;
+
+	defs = core_schema_fields(t, &nd);
+	for (i = 0; i < nd; i++) {
+		if (defs[i].required &&
+		    cli_fields_get(fs, defs[i].name) == NULL) {
+			snprintf(why, whylen, "a %s needs %s=...",
+			    core_schema_rtype_name(t), defs[i].name);
+			return EXIT_DATA;
+		}
+	}
+	return 0;
+}
+
+int
+cli_fields_local_tz(struct cli_fields *fs, enum core_rtype t)
+{
+	char zone[64], why[160];
+	int rc;
+
+	if (t != CORE_RT_MEETING || cli_fields_has(fs, "tz") ||
+	    cli_fields_get(fs, "starts") == NULL)
+		return 0;
+	if (cli_tz_local(zone, sizeof zone) != 0 || strcmp(zone, "UTC") == 0)
+		return 0;
+	rc = cli_fields_add(fs, t, "tz", 2, zone, NULL, false, why,
+	    sizeof why);
+	/* A local zone name dugnad does not accept is simply not kept. */
+	return rc == EXIT_OSERR ? rc : 0;
+}

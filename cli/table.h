@@ -1,0 +1,31 @@
+/* cli/table.h - text tables that line up for wide and right-to-left
+ * scripts.  Widths are terminal columns (core_text_width), not bytes;
+ * right-to-left cells are wrapped in Unicode directional isolates
+ * (U+2068 ... U+2069) so a bidi-aware terminal does not reorder the
+ * columns around them. */
+#ifndef CLI_TABLE_H
+#define CLI_TABLE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define CLI_TABLE_COLS 8
+
+struct cli_table {
+	size_t ncols;
+	const char *head[CLI_TABLE_COLS];
+	size_t maxw[CLI_TABLE_COLS]; /* column width cap, 0 = none */
+	char **cells;                /* nrows * ncols, owned */
+	size_t nrows, cap;
+	int err;
+};
+
+void cli_table_init(struct cli_table *t, size_t ncols,
+    const char *const *head);
+/* Adds a row (cells copied; NULL prints as empty). */
+void cli_table_row(struct cli_table *t, const char *const *cells);
+/* Prints the header and rows; long cells are cut with an ellipsis. */
+void cli_table_print(const struct cli_table *t, FILE *f);
+void cli_table_fini(struct cli_table *t);
+
+#endif

@@ -1,0 +1,43 @@
+/* cli/tz.h - time zones from the system's tz database, for iCalendar
+ * export.  core/ has no tz database and does no I/O; these read
+ * /usr/share/zoneinfo through the C library.
+ *
+ * Both change and restore the TZ environment variable and call tzset():
+ * call them from one thread only, with no other thread using local time.
+ */
+#ifndef CLI_TZ_H
+#define CLI_TZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/ics.h"
+#include "core/valid.h"
+
+/* The observances of IANA zone tzid ("Europe/Oslo") needed to describe
+ * times from `from` to `to` (Unix seconds, from <= to, at most 100 years
+ * apart): the one in force at `from` (with its real onset when that is
+ * within the year before, else starting at `from`), then one per change
+ * of offset, DST flag or abbreviation up to `to`, in order.  On success
+ * *out is owned by the caller (free()) and holds *n entries.  Returns 0,
+ * DG_EINVAL (malformed tzid, from > to), DG_ENOTFOUND (no such zone file
+ * under /usr/share/zoneinfo), DG_ELIMIT (span or count too large) or
+ * DG_ENOMEM. */
+int cli_tz_observances(const char *tzid, int64_t from, int64_t to,
+    struct core_ics_obs **out, size_t *n) DG_WUR;
+
+/* Writes the IANA name of the local zone to out (cap bytes): TZ when it
+ * names a zone file, else the target of /etc/localtime after
+ * ".../zoneinfo/", else /etc/timezone, else "UTC".  Returns 0 or
+ * DG_ELIMIT when cap is too small. */
+int cli_tz_local(char *out, size_t cap) DG_WUR;
+
+/* Offset in minutes east of UTC of zone tzid at the wall-clock time
+ * wall (its offset_min is ignored); for a time that does not exist or
+ * exists twice (DST changes), the C library's choice.  Returns 0,
+ * DG_EINVAL, DG_ENOTFOUND or DG_ENOMEM. */
+int cli_tz_offset(const char *tzid, const struct core_datetime *wall,
+    int *offset_min) DG_WUR;
+
+#endif

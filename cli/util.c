@@ -1,0 +1,410 @@
+/* cli/util.c - messages, passphrases, opening the node, files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "core/b32.h"
+#include "core/ident.h"
+
+#define PASS_MAX 1024
+
+void
+cli_err(const struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "dugnad: %s: ", c->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_exit_code(int code)
+{
+	switch (code) {
+	case DG_OK: return EXIT_OK;
+	case DG_EINVAL:
+	case DG_EDECODE:
+	case DG_ELIMIT:
+	case DG_EUTF8:
+	case DG_EAMBIG:
+	case DG_ENOTFOUND:
+		return EXIT_DATA;
+	case DG_EPASS:
+	case DG_EPERM:
+		return EXIT_NOPERM;
+	case DG_ENOMEM: return EXIT_OSERR;
+	case DG_EEXIST: return EXIT_CANTCREAT;
+	case DG_EBUSY: return EXIT_TEMPFAIL;
+	case DG_ESTATE:
+	case DG_EVERSION:
+		return EXIT_CONFIG;
+	case DG_ECRYPTO:
+	case DG_ESIG:
+	case DG_ECHAIN:
+	case DG_EFORK:
+		return EXIT_DATA;
+	}
+	return EXIT_IOERR;
+}
+
+int
+cli_fail(const struct cli *c, int code, const char *doing)
+{
+	switch (code) {
+	case DG_ENOSPC:
+		cli_err(c, "%s: the disk is full; free some space and try "
+			   "again (nothing was changed)", doing);
+		break;
+	case DG_ECORRUPT:
+		cli_err(c, "%s: the store in %s is damaged; run 'dugnad "
+			   "verify' and restore it from a backup or a peer",
+		    doing, c->dir);
+		break;
+	case DG_EVERSION:
+		cli_err(c, "%s: the store in %s was made by a newer dugnad; "
+			   "upgrade dugnad", doing, c->dir);
+		break;
+	case DG_EBUSY:
+		cli_err(c, "%s: the store is in use by another dugnad "
+			   "process; stop it and try again", doing);
+		break;
+	case DG_EPERM:
+		cli_err(c, "%s: permission denied on %s", doing, c->dir);
+		break;
+	case DG_EPASS:
+		cli_err(c, "wrong passphrase (nothing was changed); try again");
+		break;
+	case DG_ESTATE:
+		cli_err(c, "%s: this node has no network yet; run 'dugnad "
+			   "network create NAME' or join one", doing);
+		break;
+	default:
+		cli_err(c, "%s: %s", doing, dg_strerror(code));
+		break;
+	}
+	return cli_exit_code(code);
+}
+
+bool
+cli_interactive(void)
+{
+	return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+}
+
+static int
+read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
+{
+	struct termios old, raw;
+	FILE *tty;
+	size_t n = 0;
+	int ch, echo_off = 0;
+
+	tty = fopen("/dev/tty", "r+");
+	if (tty == NULL)
+		return -1;
+	fputs(prompt, tty);
+	fflush(tty);
+	if (tcgetattr(fileno(tty), &old) == 0) {
+		raw = old;
+		raw.c_lflag &= (tcflag_t)~ECHO;
+		echo_off = tcsetattr(fileno(tty), TCSAFLUSH, &raw) == 0;
+	}
+	while ((ch = fgetc(tty)) != EOF && ch != '\n' && ch != '\r') {
+		if (n + 1 < cap)
+			buf[n++] = (char)ch;
+		else
+			n = cap; /* too long: reported below */
+	}
+	if (echo_off)
+		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputc('\n', tty);
+	fclose(tty);
+	if (n >= cap)
+		return -2;
+	buf[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+void
+cli_pass_free(char *p)
+{
+	if (p != NULL)
+		sodium_free(p);
+}
+
+int
+cli_pass_get(const struct cli *c, bool confirm, char **out, size_t *len)
+{
+	const char *env = getenv("DUGNAD_PASSPHRASE");
+	char *p, *q = NULL;
+	size_t n, m;
+	int rc;
+
+	*out = NULL;
+	p = sodium_malloc(PASS_MAX + 1);
+	if (p == NULL) {
+		cli_err(c, "out of memory");
+		return EXIT_OSERR;
+	}
+	if (env != NULL) {
+		n = strlen(env);
+		if (n > PASS_MAX) {
+			cli_err(c, "DUGNAD_PASSPHRASE is longer than %d bytes",
+			    PASS_MAX);
+			rc = EXIT_USAGE;
+			goto fail;
+		}
+		memcpy(p, env, n + 1);
+	} else {
+		rc = read_tty(confirm ? "New passphrase: " : "Passphrase: ",
+		    p, PASS_MAX + 1, &n);
+		if (rc == -1) {
+			cli_err(c, "no passphrase: run in a terminal or set "
+				   "DUGNAD_PASSPHRASE");
+			rc = EXIT_NOPERM;
+			goto fail;
+		}
+		if (rc == -2) {
+			cli_err(c, "the passphrase is longer than %d bytes",
+			    PASS_MAX);
+			rc = EXIT_USAGE;
+			goto fail;
+		}
+		if (confirm) {
+			q = sodium_malloc(PASS_MAX + 1);
+			if (q == NULL ||
+			    read_tty("Repeat it: ", q, PASS_MAX + 1, &m) != 0 ||
+			    m != n || sodium_memcmp(p, q, n) != 0) {
+				cli_err(c, "the passphrases differ; try again");
+				rc = EXIT_USAGE;
+				goto fail;
+			}
+			sodium_free(q);
+			q = NULL;
+		}
+	}
+	if (n == 0) {
+		cli_err(c, "the passphrase is empty; choose one of a few words");
+		rc = EXIT_USAGE;
+		goto fail;
+	}
+	*out = p;
+	*len = n;
+	return 0;
+fail:
+	if (q != NULL)
+		sodium_free(q);
+	sodium_free(p);
+	return rc;
+}
+
+int
+cli_open(struct cli *c, bool need_net, struct store_node **out)
+{
+	uint8_t net[32];
+	char *pass;
+	size_t plen;
+	int rc;
+
+	*out = NULL;
+	rc = cli_pass_get(c, false, &pass, &plen);
+	if (rc != 0)
+		return rc;
+	rc = store_node_open(c->dir, pass, plen, c->map_size, out);
+	cli_pass_free(pass);
+	if (rc == DG_ENOTFOUND || rc == DG_ESTATE) {
+		cli_err(c, "no dugnad node in %s; run 'dugnad init' first",
+		    c->dir);
+		return EXIT_CONFIG;
+	}
+	if (rc != 0)
+		return cli_fail(c, rc, "cannot open the store");
+	if (need_net && store_node_network(*out, net, NULL) != 0) {
+		store_node_close(*out);
+		*out = NULL;
+		cli_err(c, "this node has no network yet; run 'dugnad network "
+			   "create NAME' (or join one)");
+		return EXIT_CONFIG;
+	}
+	return 0;
+}
+
+int
+cli_find(const struct cli *c, struct store_node *n, const char *prefix,
+    uint8_t rid[16])
+{
+	int rc = store_node_find(n, prefix, rid);
+
+	switch (rc) {
+	case 0:
+		return 0;
+	case DG_EINVAL:
+		cli_err(c, "'%.40s' is not a record id; ids look like "
+			   "'k3x9abcd' (see 'dugnad list')", prefix);
+		return EXIT_DATA;
+	case DG_ENOTFOUND:
+		cli_err(c, "no record with id '%.40s'; see 'dugnad list'",
+		    prefix);
+		return EXIT_DATA;
+	case DG_EAMBIG:
+		cli_err(c, "'%.40s' matches more than one record; type more "
+			   "of the id", prefix);
+		return EXIT_DATA;
+	}
+	return cli_fail(c, rc, "cannot look up the record");
+}
+
+int
+cli_write_out(const struct core_buf *b)
+{
+	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len)
+		return EXIT_IOERR;
+	return 0;
+}
+
+void
+cli_fmt_time(int64_t unix_s, char *out, size_t cap)
+{
+	struct tm tm;
+	time_t t = (time_t)unix_s;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, cap, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(out, cap, "?");
+}
+
+void
+cli_short_node(const uint8_t pk[32], char out[16])
+{
+	char full[CORE_ID_TEXT];
+
+	core_ident_id_text(pk, full);
+	memcpy(out, full, 10);
+	out[10] = '\0';
+}
+
+void
+cli_short_rid(const uint8_t rid[16], char out[16])
+{
+	char full[CORE_RID_TEXT];
+
+	core_record_id_text(rid, full);
+	memcpy(out, full, 8);
+	out[8] = '\0';
+}
+
+int
+cli_read_file(const struct cli *c, const char *path, size_t max, char **out,
+    size_t *len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cli_err(c, "cannot open %s: %s", path, strerror(errno));
+		return EXIT_NOINPUT;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		cli_err(c, "%s is not a regular file", path);
+		close(fd);
+		return EXIT_NOINPUT;
+	}
+	if ((uintmax_t)st.st_size > max) {
+		cli_err(c, "%s is larger than %zu MiB; split it", path,
+		    max >> 20);
+		close(fd);
+		return EXIT_DATA;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		cli_err(c, "out of memory");
+		return EXIT_OSERR;
+	}
+	while (n < (size_t)st.st_size) {
+		r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int
+cli_write_file(const struct cli *c, const char *path, const char *data,
+    size_t len)
+{
+	char tmp[4200];
+	size_t off = 0;
+	ssize_t w;
+	int fd;
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		if (len > 0 && fwrite(data, 1, len, stdout) != len) {
+			cli_err(c, "cannot write the output");
+			return EXIT_IOERR;
+		}
+		return 0;
+	}
+	if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >=
+	    (int)sizeof tmp) {
+		cli_err(c, "the output path is too long");
+		return EXIT_USAGE;
+	}
+	/* Exports hold personal data: readable by the owner only. */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cli_err(c, "cannot create %s: %s", path, strerror(errno));
+		return EXIT_CANTCREAT;
+	}
+	while (off < len) {
+		w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (off != len || fsync(fd) != 0) {
+		cli_err(c, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return EXIT_IOERR;
+	}
+	if (close(fd) != 0) {
+		cli_err(c, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return EXIT_IOERR;
+	}
+	if (rename(tmp, path) != 0) {
+		cli_err(c, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return EXIT_CANTCREAT;
+	}
+	return 0;
+}

@@ -1,0 +1,336 @@
+#include "core/body.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+#include <sodium.h>
+
+#include "core/entry.h"
+#include "core/mp.h"
+#include "core/valid.h"
+
+static const struct core_mp_limits body_limits = {
+	.depth = 3,
+	.count = CORE_MEMBERS_MAX,
+	.items = 2 * CORE_MEMBERS_MAX + 16,
+	.str = CORE_VALUE_MAX,
+	.bin = CORE_SEALED_LEN,
+};
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+static void
+pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n)
+{
+	msgpack_pack_bin(pk, n);
+	msgpack_pack_bin_body(pk, p, n);
+}
+
+static int
+buf_write(void *data, const char *p, size_t n)
+{
+	core_buf_add(data, p, n);
+	return 0;
+}
+
+int
+core_body_encode(const struct core_body *b, struct core_buf *out)
+{
+	msgpack_packer pk;
+	size_t i;
+
+	msgpack_packer_init(&pk, out, buf_write);
+	switch (b->kind) {
+	case CORE_KIND_GENESIS:
+		if (b->name == NULL)
+			return DG_EINVAL;
+		msgpack_pack_map(&pk, 1);
+		pack_str(&pk, "name");
+		pack_str(&pk, b->name);
+		break;
+	case CORE_KIND_KEYS:
+		msgpack_pack_map(&pk, 2);
+		pack_str(&pk, "epoch");
+		msgpack_pack_uint32(&pk, b->epoch);
+		pack_str(&pk, "to");
+		msgpack_pack_array(&pk, b->nto);
+		for (i = 0; i < b->nto; i++) {
+			msgpack_pack_array(&pk, 2);
+			pack_bin(&pk, b->to[i].pk, 32);
+			pack_bin(&pk, b->to[i].box, CORE_SEALED_LEN);
+		}
+		break;
+	case CORE_KIND_RECORD:
+		msgpack_pack_map(&pk, 3);
+		pack_str(&pk, "id");
+		pack_bin(&pk, b->rid, CORE_RID_LEN);
+		pack_str(&pk, "type");
+		msgpack_pack_uint8(&pk, (uint8_t)b->rtype);
+		pack_str(&pk, "set");
+		msgpack_pack_map(&pk, b->nset);
+		for (i = 0; i < b->nset; i++) {
+			pack_str(&pk, b->set[i].key);
+			if (b->set[i].value == NULL)
+				msgpack_pack_nil(&pk);
+			else
+				pack_str(&pk, b->set[i].value);
+		}
+		break;
+	case CORE_KIND_REMOVE:
+	case CORE_KIND_ERASE:
+		msgpack_pack_map(&pk, 1);
+		pack_str(&pk, "id");
+		pack_bin(&pk, b->rid, CORE_RID_LEN);
+		break;
+	default:
+		return DG_EINVAL;
+	}
+	return out->err;
+}
+
+int
+core_body_key_check(enum core_rtype t, const char *key,
+    const struct core_fdef **def, size_t *lang)
+{
+	const char *at = strchr(key, '@');
+	size_t flen = at ? (size_t)(at - key) : strlen(key);
+	char tag[CORE_FIELD_NAME_MAX + 1];
+	const struct core_fdef *f;
+
+	if (strlen(key) > CORE_FIELD_NAME_MAX)
+		return DG_EINVAL;
+	f = core_schema_field(t, key, flen);
+	if (f == NULL)
+		return DG_EINVAL;
+	*lang = 0;
+	if (at != NULL) {
+		if (!f->translatable)
+			return DG_EINVAL;
+		if (core_valid_lang(at + 1, strlen(at + 1), tag, sizeof tag) !=
+			0 ||
+		    strcmp(tag, at + 1) != 0)
+			return DG_EINVAL;
+		*lang = flen + 1;
+	}
+	*def = f;
+	return 0;
+}
+
+static bool
+key_is(const msgpack_object *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+	    memcmp(o->via.str.ptr, s, n) == 0;
+}
+
+static char *
+dup_str(const msgpack_object *o)
+{
+	char *s = malloc(o->via.str.size + 1);
+
+	if (s != NULL) {
+		memcpy(s, o->via.str.ptr, o->via.str.size);
+		s[o->via.str.size] = '\0';
+	}
+	return s;
+}
+
+static int
+get_rid(const msgpack_object *o, uint8_t rid[CORE_RID_LEN])
+{
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != CORE_RID_LEN)
+		return DG_EDECODE;
+	memcpy(rid, o->via.bin.ptr, CORE_RID_LEN);
+	return 0;
+}
+
+static int
+field_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct core_field *)a)->key,
+	    ((const struct core_field *)b)->key);
+}
+
+static int
+decode_set(const msgpack_object *m, struct core_body *b)
+{
+	const struct core_fdef *def;
+	const msgpack_object_kv *kv;
+	char *canon = NULL;
+	size_t i, lang;
+	int rc;
+
+	if (m->type != MSGPACK_OBJECT_MAP || m->via.map.size == 0)
+		return DG_EDECODE;
+	if (m->via.map.size > CORE_RECORD_FIELDS_MAX)
+		return DG_ELIMIT;
+	b->set = calloc(m->via.map.size, sizeof *b->set);
+	if (b->set == NULL)
+		return DG_ENOMEM;
+	for (i = 0; i < m->via.map.size; i++) {
+		kv = &m->via.map.ptr[i];
+		if (kv->key.type != MSGPACK_OBJECT_STR ||
+		    (kv->val.type != MSGPACK_OBJECT_STR &&
+			kv->val.type != MSGPACK_OBJECT_NIL))
+			return DG_EDECODE;
+		b->set[i].key = dup_str(&kv->key);
+		b->nset = i + 1;
+		if (b->set[i].key == NULL)
+			return DG_ENOMEM;
+		if (core_body_key_check(b->rtype, b->set[i].key, &def, &lang))
+			return DG_EINVAL;
+		if (kv->val.type == MSGPACK_OBJECT_NIL)
+			continue;
+		b->set[i].value = dup_str(&kv->val);
+		if (b->set[i].value == NULL)
+			return DG_ENOMEM;
+		/* Only canonical values are written; anything else was not
+		 * written by dugnad and is refused. */
+		rc = core_valid_value(def->type, b->set[i].value, &canon, NULL,
+		    0);
+		if (rc != 0)
+			return rc == DG_ENOMEM ? rc : DG_EINVAL;
+		rc = strcmp(canon, b->set[i].value) ? DG_EINVAL : 0;
+		sodium_memzero(canon, strlen(canon));
+		free(canon);
+		canon = NULL;
+		if (rc != 0)
+			return rc;
+	}
+	qsort(b->set, b->nset, sizeof *b->set, field_cmp);
+	for (i = 1; i < b->nset; i++) {
+		if (strcmp(b->set[i - 1].key, b->set[i].key) == 0)
+			return DG_EDECODE;
+	}
+	return 0;
+}
+
+static int
+decode_keys(const msgpack_object *a, struct core_body *b)
+{
+	const msgpack_object *e;
+	size_t i;
+
+	if (a->type != MSGPACK_OBJECT_ARRAY)
+		return DG_EDECODE;
+	if (a->via.array.size > CORE_MEMBERS_MAX)
+		return DG_ELIMIT;
+	b->to = calloc(a->via.array.size ? a->via.array.size : 1,
+	    sizeof *b->to);
+	if (b->to == NULL)
+		return DG_ENOMEM;
+	for (i = 0; i < a->via.array.size; i++) {
+		e = &a->via.array.ptr[i];
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
+		    e->via.array.ptr[0].type != MSGPACK_OBJECT_BIN ||
+		    e->via.array.ptr[0].via.bin.size != 32 ||
+		    e->via.array.ptr[1].type != MSGPACK_OBJECT_BIN ||
+		    e->via.array.ptr[1].via.bin.size != CORE_SEALED_LEN)
+			return DG_EDECODE;
+		memcpy(b->to[i].pk, e->via.array.ptr[0].via.bin.ptr, 32);
+		memcpy(b->to[i].box, e->via.array.ptr[1].via.bin.ptr,
+		    CORE_SEALED_LEN);
+	}
+	b->nto = a->via.array.size;
+	return 0;
+}
+
+static int
+decode_map(uint8_t kind, const msgpack_object *m, struct core_body *b)
+{
+	const msgpack_object_kv *kv = m->via.map.ptr;
+	uint32_t n = m->via.map.size;
+	uint64_t t;
+
+	switch (kind) {
+	case CORE_KIND_GENESIS:
+		if (n != 1 || !key_is(&kv[0].key, "name") ||
+		    kv[0].val.type != MSGPACK_OBJECT_STR ||
+		    kv[0].val.via.str.size == 0 ||
+		    kv[0].val.via.str.size > CORE_NET_NAME_MAX)
+			return DG_EDECODE;
+		b->name = dup_str(&kv[0].val);
+		return b->name ? 0 : DG_ENOMEM;
+	case CORE_KIND_KEYS:
+		if (n != 2 || !key_is(&kv[0].key, "epoch") ||
+		    !key_is(&kv[1].key, "to") ||
+		    kv[0].val.type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    kv[0].val.via.u64 == 0 || kv[0].val.via.u64 > UINT32_MAX)
+			return DG_EDECODE;
+		b->epoch = (uint32_t)kv[0].val.via.u64;
+		return decode_keys(&kv[1].val, b);
+	case CORE_KIND_RECORD:
+		if (n != 3 || !key_is(&kv[0].key, "id") ||
+		    !key_is(&kv[1].key, "type") || !key_is(&kv[2].key, "set") ||
+		    get_rid(&kv[0].val, b->rid) != 0 ||
+		    kv[1].val.type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			return DG_EDECODE;
+		t = kv[1].val.via.u64;
+		if (t < CORE_RT_CONTACT || t > CORE_RT_REFERRAL)
+			return DG_EDECODE;
+		b->rtype = (enum core_rtype)t;
+		return decode_set(&kv[2].val, b);
+	case CORE_KIND_REMOVE:
+	case CORE_KIND_ERASE:
+		if (n != 1 || !key_is(&kv[0].key, "id"))
+			return DG_EDECODE;
+		return get_rid(&kv[0].val, b->rid);
+	}
+	return DG_EDECODE;
+}
+
+int
+core_body_decode(uint8_t kind, const uint8_t *p, size_t len,
+    struct core_body *b)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	b->kind = kind;
+	rc = core_mp_check(p, len, &body_limits);
+	if (rc != 0)
+		return rc;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, (const char *)p, len, &off) !=
+		MSGPACK_UNPACK_SUCCESS ||
+	    u.data.type != MSGPACK_OBJECT_MAP) {
+		rc = DG_EDECODE;
+		goto out;
+	}
+	rc = decode_map(kind, &u.data, b);
+out:
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+void
+core_body_fini(struct core_body *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	free(b->name);
+	free(b->to);
+	for (i = 0; i < b->nset; i++) {
+		free(b->set[i].key);
+		if (b->set[i].value != NULL) {
+			sodium_memzero(b->set[i].value, strlen(b->set[i].value));
+			free(b->set[i].value);
+		}
+	}
+	free(b->set);
+	memset(b, 0, sizeof *b);
+}

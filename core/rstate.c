@@ -1,0 +1,472 @@
+#include "core/rstate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+#include <sodium.h>
+
+#include "core/entry.h"
+#include "core/mp.h"
+
+void
+core_rstate_init(struct core_rstate *s, const uint8_t id[CORE_RID_LEN])
+{
+	memset(s, 0, sizeof *s);
+	memcpy(s->id, id, CORE_RID_LEN);
+}
+
+static void
+free_value(char *v)
+{
+	if (v != NULL) {
+		sodium_memzero(v, strlen(v));
+		free(v);
+	}
+}
+
+static void
+drop_fields(struct core_rstate *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nf; i++) {
+		free(s->f[i].key);
+		free_value(s->f[i].value);
+	}
+	free(s->f);
+	s->f = NULL;
+	s->nf = 0;
+}
+
+void
+core_rstate_fini(struct core_rstate *s)
+{
+	if (s == NULL)
+		return;
+	drop_fields(s);
+	free(s->refs);
+	s->refs = NULL;
+	s->nrefs = 0;
+}
+
+/* (hlc, author) order: > 0 when a is newer than b. */
+static int
+stamp_cmp(uint64_t ha, const uint8_t *aa, uint64_t hb, const uint8_t *ab)
+{
+	if (ha != hb)
+		return ha > hb ? 1 : -1;
+	return memcmp(aa, ab, 32);
+}
+
+static int
+ref_cmp(const struct core_ref *a, const uint8_t *author, uint64_t seq)
+{
+	int c = memcmp(a->author, author, 32);
+
+	if (c != 0)
+		return c;
+	return a->seq < seq ? -1 : a->seq > seq;
+}
+
+/* Finds the position of (author, seq) in refs; true when present. */
+static bool
+ref_find(const struct core_rstate *s, const uint8_t *author, uint64_t seq,
+    size_t *pos)
+{
+	size_t lo = 0, hi = s->nrefs, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = ref_cmp(&s->refs[mid], author, seq);
+		if (c == 0) {
+			*pos = mid;
+			return true;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return false;
+}
+
+static bool
+field_find(const struct core_rstate *s, const char *key, size_t *pos)
+{
+	size_t lo = 0, hi = s->nf, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(s->f[mid].key, key);
+		if (c == 0) {
+			*pos = mid;
+			return true;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return false;
+}
+
+/* Merges the fields of a record body.  Allocation happens before any
+ * change so that a failure leaves s as it was. */
+static int
+merge_fields(struct core_rstate *s, const struct core_change *c)
+{
+	const struct core_body *b = c->body;
+	struct core_fstate *nf;
+	size_t i, pos, grow = 0;
+	char **vals;
+	char **keys;
+	int rc = DG_ENOMEM;
+
+	vals = calloc(b->nset ? b->nset : 1, sizeof *vals);
+	keys = calloc(b->nset ? b->nset : 1, sizeof *keys);
+	if (vals == NULL || keys == NULL)
+		goto out;
+	for (i = 0; i < b->nset; i++) {
+		if (!field_find(s, b->set[i].key, &pos)) {
+			grow++;
+			keys[i] = strdup(b->set[i].key);
+			if (keys[i] == NULL)
+				goto out;
+		}
+		if (b->set[i].value != NULL) {
+			vals[i] = strdup(b->set[i].value);
+			if (vals[i] == NULL)
+				goto out;
+		}
+	}
+	if (grow > 0) {
+		nf = realloc(s->f, (s->nf + grow) * sizeof *nf);
+		if (nf == NULL)
+			goto out;
+		s->f = nf;
+	}
+	for (i = 0; i < b->nset; i++) {
+		if (!field_find(s, b->set[i].key, &pos)) {
+			memmove(&s->f[pos + 1], &s->f[pos],
+			    (s->nf - pos) * sizeof *s->f);
+			s->nf++;
+			s->f[pos].key = keys[i];
+			s->f[pos].value = vals[i];
+			s->f[pos].hlc = c->hlc;
+			memcpy(s->f[pos].author, c->author, 32);
+			keys[i] = NULL;
+			vals[i] = NULL;
+		} else if (stamp_cmp(c->hlc, c->author, s->f[pos].hlc,
+			       s->f[pos].author) > 0) {
+			free_value(s->f[pos].value);
+			s->f[pos].value = vals[i];
+			s->f[pos].hlc = c->hlc;
+			memcpy(s->f[pos].author, c->author, 32);
+			vals[i] = NULL;
+		}
+	}
+	rc = 0;
+out:
+	for (i = 0; vals != NULL && keys != NULL && i < b->nset; i++) {
+		free(keys[i]);
+		free_value(vals[i]);
+	}
+	free(vals);
+	free(keys);
+	return rc;
+}
+
+int
+core_rstate_apply(struct core_rstate *s, const struct core_change *c)
+{
+	struct core_ref *nr;
+	size_t pos;
+	int rc;
+
+	if (ref_find(s, c->author, c->seq, &pos))
+		return 0;
+	if (s->nrefs >= CORE_REFS_MAX)
+		return DG_ELIMIT;
+	nr = realloc(s->refs, (s->nrefs + 1) * sizeof *nr);
+	if (nr == NULL)
+		return DG_ENOMEM;
+	s->refs = nr;
+	if (c->kind == CORE_KIND_RECORD && c->body != NULL && !s->erased) {
+		rc = merge_fields(s, c);
+		if (rc != 0)
+			return rc;
+		if (s->type == 0 || stamp_cmp(c->hlc, c->author, s->type_hlc,
+					s->type_author) < 0) {
+			s->type = c->body->rtype;
+			s->type_hlc = c->hlc;
+			memcpy(s->type_author, c->author, 32);
+		}
+	}
+	memmove(&s->refs[pos + 1], &s->refs[pos],
+	    (s->nrefs - pos) * sizeof *s->refs);
+	memcpy(s->refs[pos].author, c->author, 32);
+	s->refs[pos].seq = c->seq;
+	s->refs[pos].hlc = c->hlc;
+	s->refs[pos].kind = c->kind;
+	s->nrefs++;
+	if (c->kind == CORE_KIND_REMOVE)
+		s->removed = true;
+	if (c->kind == CORE_KIND_ERASE) {
+		s->erased = true;
+		s->type = 0;
+		s->type_hlc = 0;
+		memset(s->type_author, 0, 32);
+		drop_fields(s);
+	}
+	return 0;
+}
+
+/* Encoding: [version 1, id, type, type_hlc, type_author, removed, erased,
+ * [[key, value|nil, hlc, author]...], [[author, seq, hlc, kind]...]].
+ * The state is kept only in the local store, encrypted; it is decoded
+ * with the same bounds as anything else. */
+static int
+buf_write(void *data, const char *p, size_t n)
+{
+	core_buf_add(data, p, n);
+	return 0;
+}
+
+static void
+pack_bin(msgpack_packer *pk, const void *p, size_t n)
+{
+	msgpack_pack_bin(pk, n);
+	msgpack_pack_bin_body(pk, p, n);
+}
+
+static void
+pack_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+int
+core_rstate_encode(const struct core_rstate *s, struct core_buf *out)
+{
+	msgpack_packer pk;
+	size_t i;
+
+	msgpack_packer_init(&pk, out, buf_write);
+	msgpack_pack_array(&pk, 9);
+	msgpack_pack_uint8(&pk, 1);
+	pack_bin(&pk, s->id, CORE_RID_LEN);
+	msgpack_pack_uint8(&pk, (uint8_t)s->type);
+	msgpack_pack_uint64(&pk, s->type_hlc);
+	pack_bin(&pk, s->type_author, 32);
+	if (s->removed)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
+	if (s->erased)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
+	msgpack_pack_array(&pk, s->nf);
+	for (i = 0; i < s->nf; i++) {
+		msgpack_pack_array(&pk, 4);
+		pack_str(&pk, s->f[i].key);
+		if (s->f[i].value == NULL)
+			msgpack_pack_nil(&pk);
+		else
+			pack_str(&pk, s->f[i].value);
+		msgpack_pack_uint64(&pk, s->f[i].hlc);
+		pack_bin(&pk, s->f[i].author, 32);
+	}
+	msgpack_pack_array(&pk, s->nrefs);
+	for (i = 0; i < s->nrefs; i++) {
+		msgpack_pack_array(&pk, 4);
+		pack_bin(&pk, s->refs[i].author, 32);
+		msgpack_pack_uint64(&pk, s->refs[i].seq);
+		msgpack_pack_uint64(&pk, s->refs[i].hlc);
+		msgpack_pack_uint8(&pk, s->refs[i].kind);
+	}
+	return out->err;
+}
+
+static const struct core_mp_limits state_limits = {
+	.depth = 3,
+	.count = CORE_REFS_MAX,
+	.items = 5 * CORE_REFS_MAX + 5 * CORE_RECORD_FIELDS_MAX + 16,
+	.str = CORE_VALUE_MAX,
+	.bin = 32,
+};
+
+static bool
+is_bin(const msgpack_object *o, size_t n)
+{
+	return o->type == MSGPACK_OBJECT_BIN && o->via.bin.size == n;
+}
+
+static bool
+is_uint(const msgpack_object *o)
+{
+	return o->type == MSGPACK_OBJECT_POSITIVE_INTEGER;
+}
+
+static char *
+dup_str(const msgpack_object *o)
+{
+	char *p = malloc(o->via.str.size + 1);
+
+	if (p != NULL) {
+		memcpy(p, o->via.str.ptr, o->via.str.size);
+		p[o->via.str.size] = '\0';
+	}
+	return p;
+}
+
+static int
+decode_fields(const msgpack_object *a, struct core_rstate *s)
+{
+	const msgpack_object *e;
+	size_t i;
+
+	if (a->type != MSGPACK_OBJECT_ARRAY)
+		return DG_EDECODE;
+	if (a->via.array.size > CORE_RECORD_FIELDS_MAX)
+		return DG_ELIMIT;
+	s->f = calloc(a->via.array.size + 1, sizeof *s->f);
+	if (s->f == NULL)
+		return DG_ENOMEM;
+	for (i = 0; i < a->via.array.size; i++) {
+		e = a->via.array.ptr + i;
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 4)
+			return DG_EDECODE;
+		e = e->via.array.ptr;
+		if (e[0].type != MSGPACK_OBJECT_STR ||
+		    (e[1].type != MSGPACK_OBJECT_STR &&
+			e[1].type != MSGPACK_OBJECT_NIL) ||
+		    !is_uint(&e[2]) || !is_bin(&e[3], 32))
+			return DG_EDECODE;
+		s->nf = i + 1;
+		s->f[i].key = dup_str(&e[0]);
+		if (s->f[i].key == NULL)
+			return DG_ENOMEM;
+		if (e[1].type == MSGPACK_OBJECT_STR) {
+			s->f[i].value = dup_str(&e[1]);
+			if (s->f[i].value == NULL)
+				return DG_ENOMEM;
+		}
+		s->f[i].hlc = e[2].via.u64;
+		memcpy(s->f[i].author, e[3].via.bin.ptr, 32);
+		if (i > 0 && strcmp(s->f[i - 1].key, s->f[i].key) >= 0)
+			return DG_EDECODE;
+	}
+	return 0;
+}
+
+static int
+decode_refs(const msgpack_object *a, struct core_rstate *s)
+{
+	const msgpack_object *e;
+	size_t i;
+
+	if (a->type != MSGPACK_OBJECT_ARRAY)
+		return DG_EDECODE;
+	s->refs = calloc(a->via.array.size + 1, sizeof *s->refs);
+	if (s->refs == NULL)
+		return DG_ENOMEM;
+	for (i = 0; i < a->via.array.size; i++) {
+		e = a->via.array.ptr + i;
+		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 4)
+			return DG_EDECODE;
+		e = e->via.array.ptr;
+		if (!is_bin(&e[0], 32) || !is_uint(&e[1]) || !is_uint(&e[2]) ||
+		    !is_uint(&e[3]) || e[3].via.u64 > 255)
+			return DG_EDECODE;
+		memcpy(s->refs[i].author, e[0].via.bin.ptr, 32);
+		s->refs[i].seq = e[1].via.u64;
+		s->refs[i].hlc = e[2].via.u64;
+		s->refs[i].kind = (uint8_t)e[3].via.u64;
+		s->nrefs = i + 1;
+		if (i > 0 && ref_cmp(&s->refs[i - 1], s->refs[i].author,
+				 s->refs[i].seq) >= 0)
+			return DG_EDECODE;
+	}
+	return 0;
+}
+
+int
+core_rstate_decode(const uint8_t *p, size_t len, struct core_rstate *s)
+{
+	msgpack_unpacked u;
+	const msgpack_object *a;
+	size_t off = 0;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	rc = core_mp_check(p, len, &state_limits);
+	if (rc != 0)
+		return rc;
+	msgpack_unpacked_init(&u);
+	rc = DG_EDECODE;
+	if (msgpack_unpack_next(&u, (const char *)p, len, &off) !=
+		MSGPACK_UNPACK_SUCCESS ||
+	    u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 9)
+		goto out;
+	a = u.data.via.array.ptr;
+	if (!is_uint(&a[0]) || a[0].via.u64 != 1 || !is_bin(&a[1], CORE_RID_LEN) ||
+	    !is_uint(&a[2]) || a[2].via.u64 > CORE_RT_REFERRAL ||
+	    !is_uint(&a[3]) || !is_bin(&a[4], 32) ||
+	    a[5].type != MSGPACK_OBJECT_BOOLEAN ||
+	    a[6].type != MSGPACK_OBJECT_BOOLEAN)
+		goto out;
+	memcpy(s->id, a[1].via.bin.ptr, CORE_RID_LEN);
+	s->type = (enum core_rtype)a[2].via.u64;
+	s->type_hlc = a[3].via.u64;
+	memcpy(s->type_author, a[4].via.bin.ptr, 32);
+	s->removed = a[5].via.boolean;
+	s->erased = a[6].via.boolean;
+	rc = decode_fields(&a[7], s);
+	if (rc == 0)
+		rc = decode_refs(&a[8], s);
+out:
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+int
+core_rstate_record(const struct core_rstate *s, struct core_record *out)
+{
+	size_t i, n = 0;
+
+	memset(out, 0, sizeof *out);
+	memcpy(out->id, s->id, CORE_RID_LEN);
+	out->type = s->type;
+	out->removed = s->removed;
+	for (i = 0; i < s->nrefs; i++) {
+		if (out->created == 0 || s->refs[i].hlc < out->created)
+			out->created = s->refs[i].hlc;
+		if (s->refs[i].hlc > out->updated)
+			out->updated = s->refs[i].hlc;
+	}
+	out->fields = calloc(s->nf + 1, sizeof *out->fields);
+	if (out->fields == NULL)
+		return DG_ENOMEM;
+	for (i = 0; i < s->nf; i++) {
+		if (s->f[i].value == NULL)
+			continue;
+		out->fields[n].key = strdup(s->f[i].key);
+		out->fields[n].value = strdup(s->f[i].value);
+		out->nfields = n + 1;
+		if (out->fields[n].key == NULL || out->fields[n].value == NULL) {
+			core_record_fini(out);
+			return DG_ENOMEM;
+		}
+		n++;
+	}
+	return 0;
+}

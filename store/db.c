@@ -1,0 +1,371 @@
+#include "store/db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/internal.h"
+
+#define DEFAULT_MAP ((size_t)16 << 20)
+#define MAX_MAP ((size_t)1 << 40)
+
+static const char *const dbi_names[DBI_COUNT] = {
+	"meta", "entries", "bodies", "heads", "keyring", "views", "dropped",
+};
+
+int
+store_err(int rc)
+{
+	switch (rc) {
+	case 0: return 0;
+	case MDB_NOTFOUND: return DG_ENOTFOUND;
+	case MDB_MAP_FULL: return DG_ENOSPC;
+	case ENOSPC: return DG_ENOSPC;
+	case EDQUOT: return DG_ENOSPC;
+	case ENOMEM: return DG_ENOMEM;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_BAD_TXN:
+		return DG_ECORRUPT;
+	case MDB_VERSION_MISMATCH: return DG_EVERSION;
+	case EACCES:
+	case EPERM:
+		return DG_EPERM;
+	case ENOENT: return DG_ENOTFOUND;
+	case EAGAIN:
+	case EBUSY:
+		return DG_EBUSY;
+	}
+	return DG_EIO;
+}
+
+void
+store_be64(uint8_t out[8], uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+uint64_t
+store_get_be64(const uint8_t in[8])
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = (v << 8) | in[i];
+	return v;
+}
+
+int
+store_get(struct store_txn *t, enum store_dbi dbi, const void *key,
+    size_t klen, MDB_val *val)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+
+	return store_err(mdb_get(t->txn, t->db->dbi[dbi], &k, val));
+}
+
+int
+store_put(struct store_txn *t, enum store_dbi dbi, const void *key,
+    size_t klen, const void *val, size_t vlen)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	int rc = mdb_put(t->txn, t->db->dbi[dbi], &k, &v, 0);
+
+	/* MAP_FULL must reach store_db_write untranslated by callers: it is
+	 * retried there.  DG_ENOSPC from a put means exactly that. */
+	return store_err(rc);
+}
+
+int
+store_del(struct store_txn *t, enum store_dbi dbi, const void *key,
+    size_t klen)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+
+	return store_err(mdb_del(t->txn, t->db->dbi[dbi], &k, NULL));
+}
+
+static int
+open_dbis(struct store_db *db, int create)
+{
+	MDB_txn *txn;
+	MDB_val k = { 7, (void *)"version" }, v;
+	uint8_t ver[8];
+	int rc, i;
+
+	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
+	if (rc != 0)
+		return store_err(rc);
+	for (i = 0; i < DBI_COUNT; i++) {
+		rc = mdb_dbi_open(txn, dbi_names[i], MDB_CREATE, &db->dbi[i]);
+		if (rc != 0)
+			goto fail;
+	}
+	rc = mdb_get(txn, db->dbi[DBI_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		if (!create) {
+			mdb_txn_abort(txn);
+			return DG_ENOTFOUND;
+		}
+		store_be64(ver, STORE_VERSION);
+		v.mv_size = sizeof ver;
+		v.mv_data = ver;
+		rc = mdb_put(txn, db->dbi[DBI_META], &k, &v, 0);
+		if (rc != 0)
+			goto fail;
+	} else if (rc != 0) {
+		goto fail;
+	} else if (v.mv_size != 8) {
+		mdb_txn_abort(txn);
+		return DG_ECORRUPT;
+	} else if (store_get_be64(v.mv_data) > STORE_VERSION) {
+		mdb_txn_abort(txn);
+		return DG_EVERSION;
+	}
+	/* Migrations from older layouts go here, keyed on the version
+	 * read above; version 1 is the first layout. */
+	return store_err(mdb_txn_commit(txn));
+fail:
+	mdb_txn_abort(txn);
+	return store_err(rc);
+}
+
+int
+store_db_open(const char *dir, int create, size_t map_size,
+    struct store_db **out)
+{
+	struct store_db *db;
+	char path[4096];
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (snprintf(path, sizeof path, "%s/data.mdb", dir) >=
+	    (int)sizeof path)
+		return DG_EINVAL;
+	if (stat(path, &st) != 0) {
+		if (!create)
+			return DG_ENOTFOUND;
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return store_err(errno);
+	}
+	db = calloc(1, sizeof *db);
+	if (db == NULL)
+		return DG_ENOMEM;
+	db->lockfd = -1;
+	db->dir = strdup(dir);
+	if (db->dir == NULL) {
+		rc = DG_ENOMEM;
+		goto fail;
+	}
+	/* Every process holds a shared lock for as long as the store is
+	 * open; compaction replaces the data file and needs it alone. */
+	if (snprintf(path, sizeof path, "%s/lock", dir) >= (int)sizeof path) {
+		rc = DG_EINVAL;
+		goto fail;
+	}
+	db->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (db->lockfd < 0 || flock(db->lockfd, LOCK_SH) != 0) {
+		rc = store_err(errno);
+		goto fail;
+	}
+	rc = mdb_env_create(&db->env);
+	if (rc != 0) {
+		db->env = NULL;
+		rc = store_err(rc);
+		goto fail;
+	}
+	mdb_env_set_maxdbs(db->env, DBI_COUNT);
+	rc = mdb_env_set_mapsize(db->env, map_size ? map_size : DEFAULT_MAP);
+	if (rc == 0)
+		rc = mdb_env_open(db->env, dir, MDB_NOTLS, 0600);
+	if (rc != 0) {
+		rc = rc == MDB_INVALID ? DG_ECORRUPT : store_err(rc);
+		goto fail;
+	}
+	rc = open_dbis(db, create);
+	if (rc == DG_ENOSPC) {
+		/* A tiny initial map may not even hold the empty layout. */
+		mdb_env_set_mapsize(db->env, DEFAULT_MAP);
+		rc = open_dbis(db, create);
+	}
+	if (rc != 0)
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	store_db_close(db);
+	return rc;
+}
+
+void
+store_db_close(struct store_db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->env != NULL)
+		mdb_env_close(db->env);
+	if (db->lockfd >= 0)
+		close(db->lockfd);
+	free(db->dir);
+	free(db);
+}
+
+size_t
+store_db_map_size(struct store_db *db)
+{
+	MDB_envinfo info;
+
+	mdb_env_info(db->env, &info);
+	return info.me_mapsize;
+}
+
+const char *
+store_db_dir(const struct store_db *db)
+{
+	return db->dir;
+}
+
+static int
+grow(struct store_db *db)
+{
+	size_t cur = store_db_map_size(db);
+
+	if (cur >= MAX_MAP)
+		return DG_ENOSPC;
+	return store_err(mdb_env_set_mapsize(db->env, cur * 2));
+}
+
+static int
+begin(struct store_db *db, unsigned flags, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(db->env, NULL, flags, txn);
+
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size. */
+		rc = mdb_env_set_mapsize(db->env, 0);
+		if (rc == 0)
+			rc = mdb_txn_begin(db->env, NULL, flags, txn);
+	}
+	return rc;
+}
+
+int
+store_db_write(struct store_db *db, store_txn_fn fn, void *ctx)
+{
+	struct store_txn t = { NULL, db };
+	int rc, tries;
+
+	for (tries = 0; tries < 40; tries++) {
+		rc = begin(db, 0, &t.txn);
+		if (rc != 0)
+			return store_err(rc);
+		rc = fn(&t, ctx);
+		if (rc == 0) {
+			rc = mdb_txn_commit(t.txn);
+			if (rc != MDB_MAP_FULL)
+				return store_err(rc);
+		} else {
+			mdb_txn_abort(t.txn);
+			if (rc != DG_ENOSPC)
+				return rc;
+		}
+		/* The map (not the disk) is full only when LMDB says
+		 * MAP_FULL; the DG_ENOSPC from a put is that case, a full
+		 * disk shows up at commit as ENOSPC. */
+		rc = grow(db);
+		if (rc != 0)
+			return rc;
+	}
+	return DG_ENOSPC;
+}
+
+int
+store_db_read(struct store_db *db, store_txn_fn fn, void *ctx)
+{
+	struct store_txn t = { NULL, db };
+	int rc;
+
+	rc = begin(db, MDB_RDONLY, &t.txn);
+	if (rc != 0)
+		return store_err(rc);
+	rc = fn(&t, ctx);
+	mdb_txn_abort(t.txn);
+	return rc;
+}
+
+int
+store_db_compact(struct store_db *db)
+{
+	char tmp[4096], dst[4096];
+	int fd, rc;
+
+	if (snprintf(tmp, sizeof tmp, "%s/compact.tmp", db->dir) >=
+		(int)sizeof tmp ||
+	    snprintf(dst, sizeof dst, "%s/data.mdb", db->dir) >=
+		(int)sizeof dst)
+		return DG_EINVAL;
+	if (flock(db->lockfd, LOCK_EX | LOCK_NB) != 0)
+		return DG_EBUSY;
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return store_err(errno);
+	rc = mdb_env_copyfd2(db->env, fd, MDB_CP_COMPACT);
+	if (rc == 0 && fsync(fd) != 0)
+		rc = errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = errno;
+	if (rc != 0) {
+		unlink(tmp);
+		flock(db->lockfd, LOCK_SH);
+		return store_err(rc);
+	}
+	/* rename() replaces data.mdb atomically; the open environment maps
+	 * the old inode, so the caller must close and reopen the store. */
+	rc = rename(tmp, dst) != 0 ? errno : 0;
+	if (rc != 0)
+		unlink(tmp);
+	flock(db->lockfd, LOCK_SH);
+	return store_err(rc);
+}
+
+struct net_read {
+	uint8_t *net;
+};
+
+static int
+net_read_txn(struct store_txn *t, void *arg)
+{
+	struct net_read *r = arg;
+	MDB_val v;
+	int rc = store_get(t, DBI_META, "net", 3, &v);
+
+	if (rc != 0)
+		return rc;
+	if (v.mv_size < 32)
+		return DG_ECORRUPT;
+	memcpy(r->net, v.mv_data, 32);
+	return 0;
+}
+
+int
+store_db_net(struct store_db *db, uint8_t net[32])
+{
+	struct net_read r = { net };
+
+	return store_db_read(db, net_read_txn, &r);
+}

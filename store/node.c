@@ -1,0 +1,662 @@
+#include "store/node.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "core/box.h"
+#include "core/hlc.h"
+#include "core/ident.h"
+#include "store/internal.h"
+
+#define KDF_VAL_LEN (CORE_SALT_LEN + 16)
+
+int
+store_seal(struct store_node *n, const char *label, const void *key,
+    size_t klen, const uint8_t *pt, size_t len, uint8_t **out, size_t *outlen)
+{
+	uint8_t ad[64];
+	size_t ll = strlen(label);
+
+	if (ll + klen > sizeof ad)
+		return DG_EINVAL;
+	memcpy(ad, label, ll);
+	memcpy(ad + ll, key, klen);
+	*out = malloc(len + CORE_BOX_OVERHEAD);
+	if (*out == NULL)
+		return DG_ENOMEM;
+	core_box_seal(NODE_SKEY(n), ad, ll + klen, pt, len, *out);
+	*outlen = len + CORE_BOX_OVERHEAD;
+	return 0;
+}
+
+int
+store_open_value(struct store_node *n, const char *label, const void *key,
+    size_t klen, const uint8_t *box, size_t len, uint8_t **out,
+    size_t *outlen)
+{
+	uint8_t ad[64];
+	size_t ll = strlen(label);
+	int rc;
+
+	if (ll + klen > sizeof ad || len < CORE_BOX_OVERHEAD)
+		return DG_ECORRUPT;
+	memcpy(ad, label, ll);
+	memcpy(ad + ll, key, klen);
+	*out = malloc(len - CORE_BOX_OVERHEAD + 1);
+	if (*out == NULL)
+		return DG_ENOMEM;
+	rc = core_box_open(NODE_SKEY(n), ad, ll + klen, box, len, *out);
+	if (rc != 0) {
+		free(*out);
+		*out = NULL;
+		return DG_ECORRUPT;
+	}
+	*outlen = len - CORE_BOX_OVERHEAD;
+	(*out)[*outlen] = 0;
+	return 0;
+}
+
+static void
+wipe_free(uint8_t *p, size_t n)
+{
+	if (p != NULL) {
+		sodium_memzero(p, n);
+		free(p);
+	}
+}
+
+static int
+node_alloc(struct store_node **out)
+{
+	struct store_node *n;
+
+	if (sodium_init() < 0)
+		return DG_ECRYPTO;
+	n = calloc(1, sizeof *n);
+	if (n == NULL)
+		return DG_ENOMEM;
+	n->secret = sodium_malloc(32 + 64);
+	n->ck = sodium_malloc(STORE_EPOCHS_MAX * 32);
+	if (n->secret == NULL || n->ck == NULL) {
+		store_node_close(n);
+		return DG_ENOMEM;
+	}
+	*out = n;
+	return 0;
+}
+
+void
+store_node_close(struct store_node *n)
+{
+	if (n == NULL)
+		return;
+	if (n->secret != NULL)
+		sodium_free(n->secret);
+	if (n->ck != NULL)
+		sodium_free(n->ck);
+	store_db_close(n->db);
+	free(n);
+}
+
+struct init_ctx {
+	struct store_node *n;
+	const char *pass;
+	size_t plen;
+	int rc;
+};
+
+static void
+put_u64(uint8_t *p, uint64_t v)
+{
+	store_be64(p, v);
+}
+
+static int
+init_txn(struct store_txn *t, void *arg)
+{
+	struct init_ctx *c = arg;
+	struct store_node *n = c->n;
+	struct core_kdf kdf;
+	uint8_t kv[KDF_VAL_LEN], *kek = NULL, wrapped[32 + CORE_BOX_OVERHEAD];
+	uint8_t seed[32], *sealed = NULL, ident[32 + 32 + CORE_BOX_OVERHEAD];
+	size_t slen;
+	MDB_val v;
+	int rc;
+
+	rc = store_get(t, DBI_META, "ident", 5, &v);
+	if (rc == 0)
+		return DG_EEXIST;
+	if (rc != DG_ENOTFOUND)
+		return rc;
+	kek = sodium_malloc(32);
+	if (kek == NULL)
+		return DG_ENOMEM;
+	core_ident_kdf_new(&kdf);
+	rc = core_ident_kdf(&kdf, c->pass, c->plen, kek);
+	if (rc != 0)
+		goto out;
+	memcpy(kv, kdf.salt, CORE_SALT_LEN);
+	put_u64(kv + CORE_SALT_LEN, kdf.ops);
+	put_u64(kv + CORE_SALT_LEN + 8, kdf.mem);
+	randombytes_buf(NODE_SKEY(n), 32);
+	core_box_seal(kek, (const uint8_t *)"dugnad storage key", 18,
+	    NODE_SKEY(n), 32, wrapped);
+	randombytes_buf(seed, sizeof seed);
+	crypto_sign_seed_keypair(n->pk, NODE_SK(n), seed);
+	rc = store_seal(n, "ident", "", 0, seed, sizeof seed, &sealed, &slen);
+	sodium_memzero(seed, sizeof seed);
+	if (rc != 0)
+		goto out;
+	memcpy(ident, n->pk, 32);
+	memcpy(ident + 32, sealed, slen);
+	rc = store_put(t, DBI_META, "kdf", 3, kv, sizeof kv);
+	if (rc == 0)
+		rc = store_put(t, DBI_META, "skey", 4, wrapped, sizeof wrapped);
+	if (rc == 0)
+		rc = store_put(t, DBI_META, "ident", 5, ident, 32 + slen);
+out:
+	free(sealed);
+	sodium_free(kek);
+	return rc;
+}
+
+int
+store_node_init(const char *dir, const char *pass, size_t plen,
+    size_t map_size, struct store_node **out)
+{
+	struct store_node *n;
+	struct init_ctx c;
+	int rc;
+
+	*out = NULL;
+	if (plen == 0)
+		return DG_EINVAL;
+	rc = node_alloc(&n);
+	if (rc != 0)
+		return rc;
+	rc = store_db_open(dir, 1, map_size, &n->db);
+	if (rc != 0)
+		goto fail;
+	c.n = n;
+	c.pass = pass;
+	c.plen = plen;
+	rc = store_db_write(n->db, init_txn, &c);
+	if (rc != 0)
+		goto fail;
+	*out = n;
+	return 0;
+fail:
+	store_node_close(n);
+	return rc;
+}
+
+struct open_ctx {
+	struct store_node *n;
+	const char *pass;
+	size_t plen;
+};
+
+static int
+load_net(struct store_node *n, struct store_txn *t)
+{
+	MDB_val v;
+	uint8_t e[4];
+	int rc;
+
+	rc = store_get(t, DBI_META, "net", 3, &v);
+	if (rc == DG_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size < 32)
+		return DG_ECORRUPT;
+	memcpy(n->net, v.mv_data, 32);
+	n->has_net = 1;
+	rc = store_get(t, DBI_META, "epoch", 5, &v);
+	if (rc != 0 || v.mv_size != 4)
+		return DG_ECORRUPT;
+	memcpy(e, v.mv_data, 4);
+	n->epoch = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 |
+	    (uint32_t)e[2] << 8 | e[3];
+	return 0;
+}
+
+static int
+open_txn(struct store_txn *t, void *arg)
+{
+	struct open_ctx *c = arg;
+	struct store_node *n = c->n;
+	struct core_kdf kdf;
+	uint8_t *kek, *seed = NULL;
+	size_t slen;
+	MDB_val kv, wv, iv;
+	int rc;
+
+	rc = store_get(t, DBI_META, "ident", 5, &iv);
+	if (rc == DG_ENOTFOUND)
+		return DG_ESTATE;
+	if (rc != 0)
+		return rc;
+	if (store_get(t, DBI_META, "kdf", 3, &kv) != 0 ||
+	    kv.mv_size != KDF_VAL_LEN ||
+	    store_get(t, DBI_META, "skey", 4, &wv) != 0 ||
+	    wv.mv_size != 32 + CORE_BOX_OVERHEAD ||
+	    iv.mv_size != 32 + 32 + CORE_BOX_OVERHEAD)
+		return DG_ECORRUPT;
+	memcpy(kdf.salt, kv.mv_data, CORE_SALT_LEN);
+	kdf.ops = store_get_be64((const uint8_t *)kv.mv_data + CORE_SALT_LEN);
+	kdf.mem = store_get_be64(
+	    (const uint8_t *)kv.mv_data + CORE_SALT_LEN + 8);
+	kek = sodium_malloc(32);
+	if (kek == NULL)
+		return DG_ENOMEM;
+	rc = core_ident_kdf(&kdf, c->pass, c->plen, kek);
+	if (rc == DG_EINVAL)
+		rc = DG_ECORRUPT;
+	if (rc == 0 && core_box_open(kek, (const uint8_t *)"dugnad storage key",
+			   18, wv.mv_data, wv.mv_size, NODE_SKEY(n)) != 0)
+		rc = DG_EPASS;
+	sodium_free(kek);
+	if (rc != 0)
+		return rc;
+	memcpy(n->pk, iv.mv_data, 32);
+	rc = store_open_value(n, "ident", "", 0, (const uint8_t *)iv.mv_data + 32,
+	    iv.mv_size - 32, &seed, &slen);
+	if (rc != 0 || slen != 32) {
+		wipe_free(seed, slen);
+		return DG_ECORRUPT;
+	}
+	{
+		uint8_t pk[32];
+
+		crypto_sign_seed_keypair(pk, NODE_SK(n), seed);
+		wipe_free(seed, 32);
+		if (memcmp(pk, n->pk, 32) != 0)
+			return DG_ECORRUPT;
+	}
+	return load_net(n, t);
+}
+
+int
+store_node_open(const char *dir, const char *pass, size_t plen,
+    size_t map_size, struct store_node **out)
+{
+	struct store_node *n;
+	struct open_ctx c;
+	int rc;
+
+	*out = NULL;
+	rc = node_alloc(&n);
+	if (rc != 0)
+		return rc;
+	rc = store_db_open(dir, 0, map_size, &n->db);
+	if (rc != 0)
+		goto fail;
+	c.n = n;
+	c.pass = pass;
+	c.plen = plen;
+	rc = store_db_read(n->db, open_txn, &c);
+	if (rc != 0)
+		goto fail;
+	*out = n;
+	return 0;
+fail:
+	store_node_close(n);
+	return rc;
+}
+
+struct store_db *
+store_node_db(struct store_node *n)
+{
+	return n->db;
+}
+
+void
+store_node_pk(const struct store_node *n, uint8_t pk[32])
+{
+	memcpy(pk, n->pk, 32);
+}
+
+static void
+epoch_key(uint8_t k[4], uint32_t epoch)
+{
+	k[0] = (uint8_t)(epoch >> 24);
+	k[1] = (uint8_t)(epoch >> 16);
+	k[2] = (uint8_t)(epoch >> 8);
+	k[3] = (uint8_t)epoch;
+}
+
+int
+store_content_key(struct store_node *n, struct store_txn *t, uint32_t epoch,
+    const uint8_t **key)
+{
+	uint8_t k[4], *pt = NULL;
+	size_t i, len = 0;
+	MDB_val v;
+	int rc;
+
+	for (i = 0; i < n->nck; i++) {
+		if (n->ck_epoch[i] == epoch) {
+			*key = n->ck + i * 32;
+			return 0;
+		}
+	}
+	epoch_key(k, epoch);
+	rc = store_get(t, DBI_KEYRING, k, 4, &v);
+	if (rc != 0)
+		return rc;
+	rc = store_open_value(n, "keyring", k, 4, v.mv_data, v.mv_size, &pt,
+	    &len);
+	if (rc != 0 || len != 32) {
+		wipe_free(pt, len);
+		return DG_ECORRUPT;
+	}
+	/* The cache is small; when full, reuse the last slot. */
+	i = n->nck < STORE_EPOCHS_MAX ? n->nck++ : STORE_EPOCHS_MAX - 1;
+	n->ck_epoch[i] = epoch;
+	memcpy(n->ck + i * 32, pt, 32);
+	wipe_free(pt, len);
+	*key = n->ck + i * 32;
+	return 0;
+}
+
+/* Builds, encrypts, signs and stores one entry of this node's log, and
+ * applies it to the views.  *hlc is the clock, advanced here. */
+static int
+append_one(struct store_node *n, struct store_txn *t,
+    const struct core_body *b, uint32_t epoch, uint64_t *hlc)
+{
+	struct core_buf pt;
+	struct core_hdr h;
+	struct store_entry e;
+	uint8_t raw[CORE_HDR_MAX], sig[CORE_SIG_LEN], *body = NULL;
+	const uint8_t *key;
+	struct timespec ts;
+	size_t rlen, blen;
+	uint64_t seq = 0;
+	int rc;
+
+	core_buf_init(&pt);
+	memset(&h, 0, sizeof h);
+	rc = store_log_head(t, n->pk, &seq, h.prev);
+	if (rc == DG_ENOTFOUND) {
+		seq = 0;
+		memset(h.prev, 0, sizeof h.prev);
+	} else if (rc != 0) {
+		goto out;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*hlc = core_hlc_next(*hlc, (uint64_t)ts.tv_sec * 1000 +
+		(uint64_t)ts.tv_nsec / 1000000);
+	h.version = CORE_ENTRY_VERSION;
+	memcpy(h.net, n->net, 32);
+	memcpy(h.author, n->pk, 32);
+	h.seq = seq + 1;
+	h.hlc = *hlc;
+	h.kind = b->kind;
+	h.epoch = epoch;
+	rc = core_body_encode(b, &pt);
+	if (rc != 0)
+		goto out;
+	if (epoch == 0) {
+		blen = pt.len;
+		body = malloc(blen ? blen : 1);
+		if (body == NULL) {
+			rc = DG_ENOMEM;
+			goto out;
+		}
+		memcpy(body, pt.data, blen);
+	} else {
+		rc = store_content_key(n, t, epoch, &key);
+		if (rc != 0)
+			goto out;
+		blen = pt.len + CORE_BODY_OVERHEAD;
+		body = malloc(blen);
+		if (body == NULL) {
+			rc = DG_ENOMEM;
+			goto out;
+		}
+		rc = core_entry_seal(&h, key, (const uint8_t *)pt.data, pt.len,
+		    body);
+		if (rc != 0)
+			goto out;
+	}
+	h.body_len = (uint32_t)blen;
+	core_entry_body_hash(body, blen, h.body_hash);
+	rc = core_entry_encode(&h, raw, sizeof raw, &rlen);
+	if (rc != 0)
+		goto out;
+	core_entry_sign(raw, rlen, NODE_SK(n), sig);
+	rc = store_log_put(t, raw, rlen, sig, body, blen, STORE_LOG_SIGNED, &e);
+	if (rc != 0)
+		goto out;
+	if (b->kind == CORE_KIND_RECORD || b->kind == CORE_KIND_REMOVE ||
+	    b->kind == CORE_KIND_ERASE)
+		rc = store_view_apply(n, t, &e, b);
+out:
+	free(body);
+	core_buf_fini(&pt);
+	return rc;
+}
+
+static int
+get_hlc(struct store_txn *t, uint64_t *hlc)
+{
+	MDB_val v;
+	int rc = store_get(t, DBI_META, "hlc", 3, &v);
+
+	*hlc = 0;
+	if (rc == DG_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != 8)
+		return DG_ECORRUPT;
+	*hlc = store_get_be64(v.mv_data);
+	return 0;
+}
+
+static int
+put_hlc(struct store_txn *t, uint64_t hlc)
+{
+	uint8_t v[8];
+
+	store_be64(v, hlc);
+	return store_put(t, DBI_META, "hlc", 3, v, 8);
+}
+
+struct append_ctx {
+	struct store_node *n;
+	const struct core_body *bodies;
+	size_t count;
+};
+
+static int
+append_txn(struct store_txn *t, void *arg)
+{
+	struct append_ctx *c = arg;
+	uint64_t hlc;
+	size_t i;
+	int rc;
+
+	rc = get_hlc(t, &hlc);
+	for (i = 0; rc == 0 && i < c->count; i++)
+		rc = append_one(c->n, t, &c->bodies[i], c->n->epoch, &hlc);
+	if (rc == 0)
+		rc = put_hlc(t, hlc);
+	return rc;
+}
+
+int
+store_node_append(struct store_node *n, const struct core_body *bodies,
+    size_t count)
+{
+	struct append_ctx c = { n, bodies, count };
+
+	if (!n->has_net)
+		return DG_ESTATE;
+	return store_db_write(n->db, append_txn, &c);
+}
+
+struct net_ctx {
+	struct store_node *n;
+	const char *name;
+	uint8_t net[32];
+	uint8_t ck[32];
+};
+
+static int
+net_txn(struct store_txn *t, void *arg)
+{
+	struct net_ctx *c = arg;
+	struct store_node *n = c->n;
+	struct core_body b;
+	struct core_sealed to;
+	uint8_t xpk[32], ek[4], *sealed = NULL, *nv = NULL;
+	uint8_t one[4] = { 0, 0, 0, 1 };
+	size_t slen, nlen;
+	uint64_t hlc;
+	MDB_val v;
+	int rc;
+
+	if (store_get(t, DBI_META, "net", 3, &v) == 0)
+		return DG_EEXIST;
+	/* The network and its first content key must be in place before
+	 * the genesis entry is sealed with that key. */
+	memcpy(n->net, c->net, 32);
+	n->epoch = 1;
+	n->has_net = 1;
+	epoch_key(ek, 1);
+	rc = store_seal(n, "keyring", ek, 4, c->ck, 32, &sealed, &slen);
+	if (rc != 0)
+		goto out;
+	rc = store_put(t, DBI_KEYRING, ek, 4, sealed, slen);
+	if (rc != 0)
+		goto out;
+	n->nck = 0;
+	rc = store_seal(n, "net", "", 0, (const uint8_t *)c->name,
+	    strlen(c->name), &nv, &nlen);
+	if (rc != 0)
+		goto out;
+	{
+		uint8_t *val = malloc(32 + nlen);
+
+		if (val == NULL) {
+			rc = DG_ENOMEM;
+			goto out;
+		}
+		memcpy(val, c->net, 32);
+		memcpy(val + 32, nv, nlen);
+		rc = store_put(t, DBI_META, "net", 3, val, 32 + nlen);
+		free(val);
+	}
+	if (rc == 0)
+		rc = store_put(t, DBI_META, "epoch", 5, one, 4);
+	if (rc == 0)
+		rc = get_hlc(t, &hlc);
+	if (rc != 0)
+		goto out;
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_GENESIS;
+	b.name = (char *)(uintptr_t)c->name;
+	rc = append_one(n, t, &b, 1, &hlc);
+	if (rc != 0)
+		goto out;
+	/* Deliver the content key to ourselves, as to any member: the key
+	 * can then be recovered from the log with the identity alone. */
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_KEYS;
+	b.epoch = 1;
+	b.nto = 1;
+	b.to = &to;
+	memcpy(to.pk, n->pk, 32);
+	if (crypto_sign_ed25519_pk_to_curve25519(xpk, n->pk) != 0) {
+		rc = DG_ECRYPTO;
+		goto out;
+	}
+	crypto_box_seal(to.box, c->ck, 32, xpk);
+	rc = append_one(n, t, &b, 0, &hlc);
+	if (rc == 0)
+		rc = put_hlc(t, hlc);
+out:
+	free(sealed);
+	free(nv);
+	if (rc != 0) {
+		n->has_net = 0;
+		n->epoch = 0;
+		n->nck = 0;
+	}
+	return rc;
+}
+
+int
+store_node_network_create(struct store_node *n, const char *name)
+{
+	struct net_ctx *c;
+	int rc;
+
+	if (n->has_net)
+		return DG_EEXIST;
+	if (name[0] == '\0' || strlen(name) > CORE_NET_NAME_MAX)
+		return DG_EINVAL;
+	c = sodium_malloc(sizeof *c);
+	if (c == NULL)
+		return DG_ENOMEM;
+	c->n = n;
+	c->name = name;
+	randombytes_buf(c->net, 32);
+	randombytes_buf(c->ck, 32);
+	rc = store_db_write(n->db, net_txn, c);
+	sodium_free(c);
+	if (rc != 0) {
+		/* Also when the commit itself failed after net_txn ran. */
+		n->has_net = 0;
+		n->epoch = 0;
+		n->nck = 0;
+	}
+	return rc;
+}
+
+struct netname_ctx {
+	struct store_node *n;
+	char **name;
+};
+
+static int
+netname_txn(struct store_txn *t, void *arg)
+{
+	struct netname_ctx *c = arg;
+	uint8_t *pt = NULL;
+	size_t len = 0;
+	MDB_val v;
+	int rc;
+
+	rc = store_get(t, DBI_META, "net", 3, &v);
+	if (rc != 0)
+		return rc == DG_ENOTFOUND ? DG_ESTATE : rc;
+	if (v.mv_size < 32)
+		return DG_ECORRUPT;
+	rc = store_open_value(c->n, "net", "", 0,
+	    (const uint8_t *)v.mv_data + 32, v.mv_size - 32, &pt, &len);
+	if (rc != 0)
+		return rc;
+	*c->name = (char *)pt;
+	return 0;
+}
+
+int
+store_node_network(struct store_node *n, uint8_t net[32], char **name)
+{
+	struct netname_ctx c = { n, name };
+
+	if (!n->has_net)
+		return DG_ESTATE;
+	memcpy(net, n->net, 32);
+	if (name == NULL)
+		return 0;
+	*name = NULL;
+	return store_db_read(n->db, netname_txn, &c);
+}

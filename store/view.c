@@ -1,0 +1,473 @@
+/* store/view.c - the record views: merge states kept per record id,
+ * sealed under the storage key, updated on every append and rebuilt from
+ * the logs by reindex. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/b32.h"
+#include "store/internal.h"
+#include "store/node.h"
+
+static int
+load_state(struct store_node *n, struct store_txn *t,
+    const uint8_t rid[CORE_RID_LEN], struct core_rstate *s)
+{
+	uint8_t *pt = NULL;
+	size_t len = 0;
+	MDB_val v;
+	int rc;
+
+	rc = store_get(t, DBI_VIEWS, rid, CORE_RID_LEN, &v);
+	if (rc != 0) {
+		core_rstate_init(s, rid);
+		return rc;
+	}
+	rc = store_open_value(n, "view", rid, CORE_RID_LEN, v.mv_data,
+	    v.mv_size, &pt, &len);
+	if (rc != 0) {
+		core_rstate_init(s, rid);
+		return rc;
+	}
+	rc = core_rstate_decode(pt, len, s);
+	sodium_memzero(pt, len);
+	free(pt);
+	if (rc != 0 || memcmp(s->id, rid, CORE_RID_LEN) != 0) {
+		core_rstate_fini(s);
+		core_rstate_init(s, rid);
+		return rc == DG_ENOMEM ? rc : DG_ECORRUPT;
+	}
+	return 0;
+}
+
+static int
+save_state(struct store_node *n, struct store_txn *t,
+    const struct core_rstate *s)
+{
+	struct core_buf b;
+	uint8_t *box = NULL;
+	size_t blen;
+	int rc;
+
+	core_buf_init(&b);
+	rc = core_rstate_encode(s, &b);
+	if (rc == 0)
+		rc = store_seal(n, "view", s->id, CORE_RID_LEN,
+		    (const uint8_t *)b.data, b.len, &box, &blen);
+	if (rc == 0)
+		rc = store_put(t, DBI_VIEWS, s->id, CORE_RID_LEN, box, blen);
+	free(box);
+	core_buf_fini(&b);
+	return rc;
+}
+
+/* Erasure: the bodies of every entry about the record go, except erase
+ * entries (they carry only the id, and peers need them to erase too).
+ * The id of each dropped body is kept sealed, so reindex can still tell
+ * which record a body-less entry was about. */
+static int
+drop_bodies(struct store_node *n, struct store_txn *t,
+    const struct core_rstate *s)
+{
+	uint8_t key[CORE_KEY_LEN + 8], *box = NULL;
+	size_t i, blen;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < s->nrefs; i++) {
+		if (s->refs[i].kind == CORE_KIND_ERASE)
+			continue;
+		memcpy(key, s->refs[i].author, CORE_KEY_LEN);
+		store_be64(key + CORE_KEY_LEN, s->refs[i].seq);
+		rc = store_log_drop_body(t, s->refs[i].author, s->refs[i].seq);
+		if (rc != 0)
+			break;
+		rc = store_seal(n, "dropped", key, sizeof key, s->id,
+		    CORE_RID_LEN, &box, &blen);
+		if (rc == 0)
+			rc = store_put(t, DBI_DROPPED, key, sizeof key, box, blen);
+		free(box);
+		box = NULL;
+	}
+	return rc;
+}
+
+int
+store_view_apply(struct store_node *n, struct store_txn *t,
+    const struct store_entry *e, const struct core_body *b)
+{
+	struct core_rstate s;
+	struct core_change c;
+	int rc;
+
+	rc = load_state(n, t, b->rid, &s);
+	if (rc != 0 && rc != DG_ENOTFOUND)
+		goto out;
+	c.kind = e->hdr.kind;
+	c.hlc = e->hdr.hlc;
+	c.author = e->hdr.author;
+	c.seq = e->hdr.seq;
+	c.body = b;
+	rc = core_rstate_apply(&s, &c);
+	if (rc == 0 && s.erased)
+		rc = drop_bodies(n, t, &s);
+	if (rc == 0)
+		rc = save_state(n, t, &s);
+out:
+	core_rstate_fini(&s);
+	return rc;
+}
+
+struct rec_ctx {
+	struct store_node *n;
+	const uint8_t *rid;
+	struct core_rstate *out;
+};
+
+static int
+rec_txn(struct store_txn *t, void *arg)
+{
+	struct rec_ctx *c = arg;
+
+	return load_state(c->n, t, c->rid, c->out);
+}
+
+int
+store_node_record(struct store_node *n, const uint8_t rid[CORE_RID_LEN],
+    struct core_rstate *out)
+{
+	struct rec_ctx c = { n, rid, out };
+
+	return store_db_read(n->db, rec_txn, &c);
+}
+
+struct find_ctx {
+	const char *prefix;
+	size_t plen;
+	uint8_t rid[CORE_RID_LEN];
+	int found;
+};
+
+static int
+find_txn(struct store_txn *t, void *arg)
+{
+	struct find_ctx *c = arg;
+	char text[CORE_RID_TEXT];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_cursor_op op = MDB_FIRST;
+	int rc;
+
+	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_VIEWS], &cur);
+	if (rc != 0)
+		return store_err(rc);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (k.mv_size != CORE_RID_LEN)
+			continue;
+		core_record_id_text(k.mv_data, text);
+		if (strncmp(text, c->prefix, c->plen) != 0)
+			continue;
+		if (c->found++ == 0)
+			memcpy(c->rid, k.mv_data, CORE_RID_LEN);
+		else
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_err(rc);
+	return 0;
+}
+
+int
+store_node_find(struct store_node *n, const char *prefix,
+    uint8_t rid[CORE_RID_LEN])
+{
+	struct find_ctx c;
+	char low[CORE_RID_TEXT];
+	size_t i, len = strlen(prefix);
+	int rc;
+
+	if (len < 4 || len > CORE_B32_LEN_RID)
+		return DG_EINVAL;
+	for (i = 0; i < len; i++) {
+		char ch = prefix[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '2' && ch <= '7')))
+			return DG_EINVAL;
+		low[i] = ch;
+	}
+	low[len] = '\0';
+	memset(&c, 0, sizeof c);
+	c.prefix = low;
+	c.plen = len;
+	rc = store_db_read(n->db, find_txn, &c);
+	if (rc != 0)
+		return rc;
+	if (c.found == 0)
+		return DG_ENOTFOUND;
+	if (c.found > 1)
+		return DG_EAMBIG;
+	memcpy(rid, c.rid, CORE_RID_LEN);
+	return 0;
+}
+
+struct each_ctx {
+	struct store_node *n;
+	store_record_fn fn;
+	void *ctx;
+};
+
+static int
+each_txn(struct store_txn *t, void *arg)
+{
+	struct each_ctx *c = arg;
+	struct core_rstate s;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_cursor_op op = MDB_FIRST;
+	int rc;
+
+	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_VIEWS], &cur);
+	if (rc != 0)
+		return store_err(rc);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (k.mv_size != CORE_RID_LEN) {
+			rc = DG_ECORRUPT;
+			break;
+		}
+		rc = load_state(c->n, t, k.mv_data, &s);
+		if (rc == 0)
+			rc = c->fn(c->ctx, &s);
+		core_rstate_fini(&s);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	/* rc is an LMDB code (errno or below MDB_KEYEXIST) or ours. */
+	return rc > 0 || rc <= MDB_KEYEXIST ? store_err(rc) : rc;
+}
+
+int
+store_node_records(struct store_node *n, store_record_fn fn, void *ctx)
+{
+	struct each_ctx c = { n, fn, ctx };
+
+	return store_db_read(n->db, each_txn, &c);
+}
+
+/* Decrypts and decodes the body of a stored entry.  Returns 0,
+ * DG_ENOTFOUND (dropped) or an error; b is zeroed on error. */
+static int
+read_body(struct store_node *n, struct store_txn *t,
+    const struct store_entry *e, struct core_body *b)
+{
+	const uint8_t *key;
+	uint8_t *pt;
+	size_t len;
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	if (e->body == NULL)
+		return DG_ENOTFOUND;
+	if (e->hdr.epoch == 0)
+		return core_body_decode(e->hdr.kind, e->body, e->body_len, b);
+	rc = store_content_key(n, t, e->hdr.epoch, &key);
+	if (rc != 0)
+		return rc;
+	if (e->body_len < CORE_BODY_OVERHEAD)
+		return DG_EDECODE;
+	len = e->body_len - CORE_BODY_OVERHEAD;
+	pt = malloc(len ? len : 1);
+	if (pt == NULL)
+		return DG_ENOMEM;
+	rc = core_entry_open(&e->hdr, key, e->body, e->body_len, pt);
+	if (rc == 0)
+		rc = core_body_decode(e->hdr.kind, pt, len, b);
+	sodium_memzero(pt, len);
+	free(pt);
+	return rc;
+}
+
+struct hist_ctx {
+	struct store_node *n;
+	const uint8_t *rid;
+	store_history_fn fn;
+	void *ctx;
+	struct store_txn *t;
+};
+
+static int
+ref_order(const void *a, const void *b)
+{
+	const struct core_ref *x = a, *y = b;
+
+	if (x->hlc != y->hlc)
+		return x->hlc < y->hlc ? -1 : 1;
+	return memcmp(x->author, y->author, 32);
+}
+
+static int
+hist_txn(struct store_txn *t, void *arg)
+{
+	struct hist_ctx *c = arg;
+	struct core_rstate s;
+	struct store_entry e;
+	struct core_body b;
+	struct core_ref *refs = NULL;
+	size_t i;
+	int rc;
+
+	rc = load_state(c->n, t, c->rid, &s);
+	if (rc != 0)
+		goto out;
+	refs = malloc((s.nrefs + 1) * sizeof *refs);
+	if (refs == NULL) {
+		rc = DG_ENOMEM;
+		goto out;
+	}
+	memcpy(refs, s.refs, s.nrefs * sizeof *refs);
+	qsort(refs, s.nrefs, sizeof *refs, ref_order);
+	for (i = 0; rc == 0 && i < s.nrefs; i++) {
+		rc = store_log_get(t, refs[i].author, refs[i].seq, &e);
+		if (rc != 0)
+			break;
+		rc = read_body(c->n, t, &e, &b);
+		rc = c->fn(c->ctx, &e, rc == 0 ? &b : NULL);
+		core_body_fini(&b);
+	}
+out:
+	free(refs);
+	core_rstate_fini(&s);
+	return rc;
+}
+
+int
+store_node_history(struct store_node *n, const uint8_t rid[CORE_RID_LEN],
+    store_history_fn fn, void *ctx)
+{
+	struct hist_ctx c = { n, rid, fn, ctx, NULL };
+
+	return store_db_read(n->db, hist_txn, &c);
+}
+
+struct reindex_ctx {
+	struct store_node *n;
+	struct store_txn *t;
+};
+
+static int
+dropped_rid(struct store_node *n, struct store_txn *t,
+    const struct store_entry *e, uint8_t rid[CORE_RID_LEN])
+{
+	uint8_t key[CORE_KEY_LEN + 8], *pt = NULL;
+	size_t len = 0;
+	MDB_val v;
+	int rc;
+
+	memcpy(key, e->hdr.author, CORE_KEY_LEN);
+	store_be64(key + CORE_KEY_LEN, e->hdr.seq);
+	rc = store_get(t, DBI_DROPPED, key, sizeof key, &v);
+	if (rc != 0)
+		return rc;
+	rc = store_open_value(n, "dropped", key, sizeof key, v.mv_data,
+	    v.mv_size, &pt, &len);
+	if (rc == 0 && len != CORE_RID_LEN)
+		rc = DG_ECORRUPT;
+	if (rc == 0)
+		memcpy(rid, pt, CORE_RID_LEN);
+	free(pt);
+	return rc;
+}
+
+static int
+reindex_one(void *arg, const struct store_entry *e, int erc)
+{
+	struct reindex_ctx *c = arg;
+	struct core_body b;
+	int rc;
+
+	if (erc != 0)
+		return DG_ECORRUPT;
+	if (e->hdr.kind != CORE_KIND_RECORD &&
+	    e->hdr.kind != CORE_KIND_REMOVE && e->hdr.kind != CORE_KIND_ERASE)
+		return 0;
+	rc = read_body(c->n, c->t, e, &b);
+	if (rc == DG_ENOTFOUND) {
+		/* A dropped body: only its reference is merged. */
+		memset(&b, 0, sizeof b);
+		rc = dropped_rid(c->n, c->t, e, b.rid);
+		if (rc == DG_ENOTFOUND)
+			return 0;
+		if (rc == 0) {
+			struct core_rstate s;
+			struct core_change ch = { e->hdr.kind, e->hdr.hlc,
+				e->hdr.author, e->hdr.seq, NULL };
+
+			rc = load_state(c->n, c->t, b.rid, &s);
+			if (rc == 0 || rc == DG_ENOTFOUND)
+				rc = core_rstate_apply(&s, &ch);
+			if (rc == 0)
+				rc = save_state(c->n, c->t, &s);
+			core_rstate_fini(&s);
+		}
+		return rc;
+	}
+	if (rc != 0) {
+		/* Unreadable bodies are skipped on every node alike. */
+		core_body_fini(&b);
+		return rc == DG_ENOMEM ? rc : 0;
+	}
+	rc = store_view_apply(c->n, c->t, e, &b);
+	core_body_fini(&b);
+	return rc;
+}
+
+static int
+reindex_txn(struct store_txn *t, void *arg)
+{
+	struct reindex_ctx *c = arg;
+	int rc;
+
+	rc = mdb_drop(t->txn, t->db->dbi[DBI_VIEWS], 0);
+	if (rc != 0)
+		return store_err(rc);
+	c->t = t;
+	return store_log_each(t, NULL, reindex_one, c);
+}
+
+int
+store_node_reindex(struct store_node *n)
+{
+	struct reindex_ctx c = { n, NULL };
+
+	return store_db_write(n->db, reindex_txn, &c);
+}
+
+int
+store_node_compact(struct store_node *n)
+{
+	struct store_db *db;
+	char *dir;
+	int rc;
+
+	rc = store_db_compact(n->db);
+	if (rc != 0)
+		return rc;
+	dir = strdup(store_db_dir(n->db));
+	if (dir == NULL)
+		return DG_ENOMEM;
+	store_db_close(n->db);
+	n->db = NULL;
+	rc = store_db_open(dir, 0, 0, &db);
+	free(dir);
+	if (rc != 0)
+		return rc;
+	n->db = db;
+	return 0;
+}
