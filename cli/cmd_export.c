@@ -198,7 +198,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 	}
 	rc = cli_write_file(c, path, out.data ? out.data : "", out.len);
 	if (rc == 0 && path != NULL && strcmp(path, "-") != 0 && !c->json)
-		fprintf(stderr, "wrote %zu records to %s\n", rs.n, path);
+		printf("wrote %zu records to %s\n", rs.n, path);
 out:
 	zones_fini(&z);
 	for (i = 0; i < rs.n; i++)

@@ -10,10 +10,14 @@
 #include "core/text.h"
 #include "core/valid.h"
 
+struct item {
+	struct core_record r;
+	int64_t next; /* upcoming: the next start */
+};
+
 struct pick {
-	struct core_record *recs;
+	struct item *items;
 	size_t n, cap;
-	int64_t *next; /* upcoming: next start per record */
 	/* filters */
 	enum core_rtype type; /* 0 = all */
 	const char *lang;
@@ -114,17 +118,13 @@ pick_one(void *ctx, const struct core_rstate *s)
 		goto skip;
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 32;
-		grown = realloc(p->recs, p->cap * sizeof *p->recs);
+		grown = realloc(p->items, p->cap * sizeof *p->items);
 		if (grown == NULL)
 			goto nomem;
-		p->recs = grown;
-		grown = realloc(p->next, p->cap * sizeof *p->next);
-		if (grown == NULL)
-			goto nomem;
-		p->next = grown;
+		p->items = grown;
 	}
-	p->next[p->n] = next;
-	p->recs[p->n++] = r;
+	p->items[p->n].r = r;
+	p->items[p->n++].next = next;
 	return 0;
 nomem:
 	core_record_fini(&r);
@@ -142,20 +142,18 @@ title_of(const struct core_record *r)
 	return v ? v : "";
 }
 
-/* Sorting: upcoming meetings by next start; otherwise by type, then
- * title (folded, so case and accents do not split the order), then id. */
-static struct pick *sort_ctx;
-
+/* Sorting: by next start (0 unless --upcoming), then type, then title
+ * (folded, so case and accents do not split the order), then id. */
 static int
 by_title(const void *a, const void *b)
 {
-	const struct core_record *x = a, *y = b;
-	size_t ix = (size_t)(x - sort_ctx->recs), iy = (size_t)(y - sort_ctx->recs);
+	const struct item *ia = a, *ib = b;
+	const struct core_record *x = &ia->r, *y = &ib->r;
 	char *fx = NULL, *fy = NULL;
 	int c;
 
-	if (sort_ctx->upcoming && sort_ctx->next[ix] != sort_ctx->next[iy])
-		return sort_ctx->next[ix] < sort_ctx->next[iy] ? -1 : 1;
+	if (ia->next != ib->next)
+		return ia->next < ib->next ? -1 : 1;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
 	if (core_text_fold(title_of(x), strlen(title_of(x)), &fx) != 0 ||
@@ -210,14 +208,14 @@ print_table(const struct pick *p)
 	else
 		cli_table_init(&t, 4, h_all);
 	for (i = 0; i < p->n; i++) {
-		r = &p->recs[i];
+		r = &p->items[i].r;
 		cli_short_rid(r->id, sh);
 		if (p->upcoming) {
 			const char *s = core_record_get(r, "starts");
 
 			if (s == NULL || core_valid_datetime_parse(s, &dt) != 0)
 				dt.offset_min = 0;
-			fmt_next(p->next[i], dt.offset_min, next, sizeof next);
+			fmt_next(p->items[i].next, dt.offset_min, next, sizeof next);
 			cli_table_row(&t, (const char *const[]){ sh, next,
 			    title_of(r), core_record_get(r, "lang"),
 			    core_record_get(r, "place") });
@@ -264,12 +262,16 @@ run(struct cli *c, struct pick *p)
 		rc = cli_fail(c, rc, "cannot read the records");
 		goto out;
 	}
-	sort_ctx = p;
 	if (p->n > 1)
-		qsort(p->recs, p->n, sizeof *p->recs, by_title);
+		qsort(p->items, p->n, sizeof *p->items, by_title);
 	if (c->json) {
 		core_buf_init(&b);
-		core_json_records(&b, p->recs, p->n);
+		core_buf_ch(&b, '[');
+		for (i = 0; i < p->n; i++) {
+			core_buf_str(&b, i ? ",\n" : "\n");
+			core_json_record(&b, &p->items[i].r);
+		}
+		core_buf_str(&b, p->n ? "\n]\n" : "]\n");
 		rc = b.err ? EXIT_OSERR : cli_write_out(&b);
 		core_buf_fini(&b);
 	} else if (p->n == 0) {
@@ -279,9 +281,8 @@ run(struct cli *c, struct pick *p)
 	}
 out:
 	for (i = 0; i < p->n; i++)
-		core_record_fini(&p->recs[i]);
-	free(p->recs);
-	free(p->next);
+		core_record_fini(&p->items[i].r);
+	free(p->items);
 	free(p->needle);
 	return rc;
 }

@@ -248,7 +248,10 @@ cli_fields_local_tz(struct cli_fields *fs, enum core_rtype t)
 	if (t != CORE_RT_MEETING || cli_fields_has(fs, "tz") ||
 	    cli_fields_get(fs, "starts") == NULL)
 		return 0;
-	if (cli_tz_local(zone, sizeof zone) != 0 || strcmp(zone, "UTC") == 0)
+	/* UTC needs no zone: its offset never changes. */
+	if (cli_tz_local(zone, sizeof zone) != 0 || strcmp(zone, "UTC") == 0 ||
+	    strcmp(zone, "Etc/UTC") == 0 || strcmp(zone, "Etc/UCT") == 0 ||
+	    strcmp(zone, "Universal") == 0 || strcmp(zone, "Zulu") == 0)
 		return 0;
 	rc = cli_fields_add(fs, t, "tz", 2, zone, NULL, false, why,
 	    sizeof why);
