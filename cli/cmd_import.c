@@ -151,6 +151,21 @@ csv_row(void *ctx, size_t line, char **cells, size_t n)
 			    line);
 			return DG_EINVAL;
 		}
+		/* With one type for the whole file, a column that is not a
+		 * field is an error of the file, reported once. */
+		for (i = 0; im->type_col < 0 && i < im->ncols; i++) {
+			char key[CORE_FIELD_NAME_MAX + 1], why[300];
+
+			if (meta_col(im->cols[i]) || im->cols[i][0] == '\0')
+				continue;
+			if (cli_fields_key(im->type, im->cols[i],
+				strlen(im->cols[i]), key, why, sizeof why)) {
+				fprintf(stderr, "dugnad: import: line %zu, "
+						"column %zu: %s; nothing was "
+						"imported\n", line, i + 1, why);
+				return DG_EINVAL;
+			}
+		}
 		return 0;
 	}
 	if (n != im->ncols) {

@@ -120,6 +120,15 @@ canon_key(enum core_rtype t, const char *in, size_t len, char *out,
 	return 0;
 }
 
+int
+cli_fields_key(enum core_rtype t, const char *key, size_t klen, char *out,
+    char *why, size_t whylen)
+{
+	const struct core_fdef *def;
+
+	return canon_key(t, key, klen, out, &def, why, whylen);
+}
+
 static int
 canon_value(const struct core_fdef *def, const char *key, const char *value,
     const char *tz, char **out, char *why, size_t whylen)

@@ -36,6 +36,11 @@ int cli_fields_add(struct cli_fields *fs, enum core_rtype t, const char *key,
     size_t klen, const char *value, const char *tz, bool allow_unset,
     char *why, size_t whylen);
 
+/* Makes key[0..klen) canonical for type t into out (at least
+ * CORE_FIELD_NAME_MAX + 1 bytes), or writes why and returns EXIT_DATA. */
+int cli_fields_key(enum core_rtype t, const char *key, size_t klen,
+    char *out, char *why, size_t whylen);
+
 /* Checks that every required field of t has a value (add, import). */
 int cli_fields_required(const struct cli_fields *fs, enum core_rtype t,
     char *why, size_t whylen);

@@ -18,7 +18,7 @@
  *   DATETIME    "YYYY-MM-DDTHH:MM+HH:MM" or "...Z" (seconds dropped
  *               when zero, kept as ":SS" otherwise); input may use a
  *               space for 'T', "+HHMM" or "Z"; a missing offset is an
- *               error unless default_offset is given (see below)
+ *               error (the CLI adds the zone's offset first)
  *   DATE        "YYYY-MM-DD"
  *   TZ          IANA name: letters, digits, '/', '_', '-', '+'; "UTC"
  *   DURATION    minutes as decimal digits: "90m" "1h30m" "1h" "90"
@@ -36,13 +36,9 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/datetime.h"
 #include "core/schema.h"
 
-struct core_datetime {
-	int year, month, day;  /* 1..9999, 1..12, 1..31 */
-	int hour, min, sec;    /* 0..23, 0..59, 0..59 */
-	int offset_min;        /* minutes east of UTC, -1439..1439 */
-};
 
 /* Validates in (NUL-terminated, from a user or file) as a value of type
  * t and returns its canonical form in *canon (owned, free()).  On error
@@ -61,18 +57,5 @@ int core_valid_lang(const char *in, size_t len, char *out, size_t cap) DG_WUR;
  * DG_EINVAL. */
 int core_valid_datetime_parse(const char *s, struct core_datetime *out)
     DG_WUR;
-
-/* Seconds since the Unix epoch of dt (its offset applied). */
-int64_t core_datetime_to_unix(const struct core_datetime *dt);
-
-/* Breaks t (Unix seconds) into the wall-clock time at offset_min. */
-void core_datetime_from_unix(int64_t t, int offset_min,
-    struct core_datetime *out);
-
-/* Day of the week of a civil date: 0 = Monday .. 6 = Sunday. */
-int core_datetime_weekday(int year, int month, int day);
-
-/* Days since 1970-01-01 of a civil date (may be negative). */
-int64_t core_datetime_days(int year, int month, int day);
 
 #endif
