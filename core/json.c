@@ -5,9 +5,9 @@
 
 #include <utf8proc.h>
 
+#include "core/datetime.h"
 #include "core/hlc.h"
 #include "core/schema.h"
-#include "core/valid.h"
 
 /* The last millisecond RFC 3339 can write (9999-12-31T23:59:59.999Z).
  * 48 bits of milliseconds reach the year 10889, and an HLC may come from
@@ -88,8 +88,7 @@ core_json_hlc(struct core_buf *b, uint64_t hlc)
 		ms = JSON_MS_MAX;
 	core_datetime_from_unix((int64_t)(ms / 1000), 0, &dt);
 	core_buf_printf(b, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03uZ\"", dt.year,
-	    dt.month, dt.day, dt.hour, dt.min, dt.sec,
-	    (unsigned)(ms % 1000));
+	    dt.month, dt.day, dt.hour, dt.min, dt.sec, (unsigned)(ms % 1000));
 }
 
 void
@@ -123,8 +122,7 @@ core_json_record(struct core_buf *b, const struct core_record *r)
 }
 
 void
-core_json_records(struct core_buf *b, const struct core_record *recs,
-    size_t n)
+core_json_records(struct core_buf *b, const struct core_record *recs, size_t n)
 {
 	size_t i;
 

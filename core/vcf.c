@@ -8,14 +8,15 @@
 
 #include <sodium.h>
 
+#include "core/datetime.h"
 #include "core/hlc.h"
 #include "core/schema.h"
 #include "core/text.h"
 #include "core/valid.h"
 
-#define VCF_FOLD 75                     /* octets per line, RFC 6350 3.2 */
+#define VCF_FOLD 75                       /* octets per line, RFC 6350 3.2 */
 #define VCF_LINE_MAX (CORE_VALUE_MAX * 2) /* one unfolded property line */
-#define VCF_PREF_NONE 101               /* below every PREF (1..100) */
+#define VCF_PREF_NONE 101                 /* below every PREF (1..100) */
 /* The last second a vCard timestamp can hold; an HLC from a peer with a
  * broken clock must not produce a five-digit year. */
 #define VCF_MS_MAX UINT64_C(253402300799999)
@@ -177,8 +178,8 @@ put_langs(struct core_buf *b, const char *v)
 		n = strcspn(v, ",");
 		if (tag_ok(v, n)) {
 			/* PREF ends at 100; later tags share it. */
-			core_buf_printf(b, "LANG;PREF=%zu:%.*s\r\n", pref,
-			    (int)n, v);
+			core_buf_printf(
+			    b, "LANG;PREF=%zu:%.*s\r\n", pref, (int)n, v);
 			if (pref < 100)
 				pref++;
 		}
@@ -241,8 +242,7 @@ put_card(struct core_buf *b, struct core_buf *l, const struct core_record *r)
 }
 
 void
-core_vcf_write(struct core_buf *b, const struct core_record *recs,
-    size_t n)
+core_vcf_write(struct core_buf *b, const struct core_record *recs, size_t n)
 {
 	struct core_buf l;
 	size_t i;
@@ -271,19 +271,19 @@ static const struct {
 	int level;
 	bool translatable;
 } props[] = {
-	{ "begin", K_BEGIN, NULL, 0, false },
-	{ "end", K_END, NULL, 0, false },
-	{ "version", K_VERSION, NULL, 0, false },
-	{ "fn", K_FIELD, "name", 0, true },
-	{ "n", K_FIELD, "name", 2, false },
-	{ "tel", K_FIELD, "phone", 0, false },
-	{ "email", K_FIELD, "email", 0, false },
-	{ "org", K_FIELD, "org", 0, true },
-	{ "role", K_FIELD, "role", 0, true },
-	{ "title", K_FIELD, "role", 2, true },
-	{ "lang", K_FIELD, "lang", 0, false },
-	{ "x-dugnad-area", K_FIELD, "area", 0, true },
-	{ "note", K_FIELD, "note", 0, true },
+    {"begin", K_BEGIN, NULL, 0, false},
+    {"end", K_END, NULL, 0, false},
+    {"version", K_VERSION, NULL, 0, false},
+    {"fn", K_FIELD, "name", 0, true},
+    {"n", K_FIELD, "name", 2, false},
+    {"tel", K_FIELD, "phone", 0, false},
+    {"email", K_FIELD, "email", 0, false},
+    {"org", K_FIELD, "org", 0, true},
+    {"role", K_FIELD, "role", 0, true},
+    {"title", K_FIELD, "role", 2, true},
+    {"lang", K_FIELD, "lang", 0, false},
+    {"x-dugnad-area", K_FIELD, "area", 0, true},
+    {"note", K_FIELD, "note", 0, true},
 };
 
 #define NPROPS (sizeof(props) / sizeof(props[0]))
@@ -312,9 +312,9 @@ struct prop {
 struct vparse {
 	const char *data;
 	size_t len;
-	size_t i;     /* next byte */
-	size_t line;  /* line of data[i] */
-	size_t start; /* first line of the current property */
+	size_t i;              /* next byte */
+	size_t line;           /* line of data[i] */
+	size_t start;          /* first line of the current property */
 	struct core_buf buf;   /* the unfolded property line */
 	struct core_buf val;   /* its decoded value */
 	struct core_buf langs; /* the card's LANG list */
@@ -411,8 +411,8 @@ has_qp(const char *s, size_t n)
 }
 
 static const char qp_why[] = "quoted-printable text (vCard 2.1) is not "
-			     "supported: export the contacts as vCard 3.0 "
-			     "or 4.0";
+                             "supported: export the contacts as vCard 3.0 "
+                             "or 4.0";
 
 /* Reads the next property, unfolded, into p->buf, and sets *k to its
  * index in props, or -1 for a property dugnad does not read.  Those
@@ -483,8 +483,7 @@ param(struct vparse *p, struct prop *pr, const char *name, size_t nl,
 		pr->altid = vl > 0;
 	} else if (lower_eq(name, nl, "pref")) {
 		/* A bad PREF only loses an ordering hint: ignored. */
-		for (k = 0; k < vl && k < 4 && v[k] >= '0' && v[k] <= '9';
-		     k++)
+		for (k = 0; k < vl && k < 4 && v[k] >= '0' && v[k] <= '9'; k++)
 			n = n * 10 + (v[k] - '0');
 		if (k == vl && n >= 1 && n <= 100 && n < pr->pref)
 			pr->pref = n;
@@ -537,7 +536,8 @@ parse_prop(struct vparse *p, struct prop *pr)
 				pv = ++s;
 				q = memchr(s, '"', (size_t)(e - s));
 				if (q == NULL)
-					return bad(p, "unclosed quote in a "
+					return bad(p,
+					    "unclosed quote in a "
 					    "parameter");
 				s = q + 1;
 			} else {
@@ -603,7 +603,7 @@ decode_value(struct vparse *p, const struct prop *pr, const char *name)
 {
 	/* N is family;given;additional;prefixes;suffixes, shown as
 	 * "prefixes given additional family suffixes". */
-	static const size_t n_order[] = { 3, 1, 2, 0, 4 };
+	static const size_t n_order[] = {3, 1, 2, 0, 4};
 	bool is_n = strcmp(name, "n") == 0, tel;
 	const char *s = pr->value, *cs[5];
 	size_t n = pr->vlen, cn[5], k, c;
@@ -642,8 +642,8 @@ decode_value(struct vparse *p, const struct prop *pr, const char *name)
 }
 
 static int
-add_ent(struct vparse *p, const char *key, const char *lang, int level,
-    int pref)
+add_ent(
+    struct vparse *p, const char *key, const char *lang, int level, int pref)
 {
 	struct ent *e;
 	int n;
@@ -663,8 +663,8 @@ add_ent(struct vparse *p, const char *key, const char *lang, int level,
 	else
 		n = snprintf(e->key, sizeof(e->key), "%s", key);
 	if (n < 0 || (size_t)n >= sizeof(e->key))
-		return fail(p, DG_ELIMIT, p->start,
-		    "a LANGUAGE tag is too long");
+		return fail(
+		    p, DG_ELIMIT, p->start, "a LANGUAGE tag is too long");
 	e->value = malloc(p->val.len + 1);
 	if (e->value == NULL)
 		return DG_ENOMEM;
@@ -688,11 +688,10 @@ field_prop(struct vparse *p, int k)
 	if (props[k].translatable && pr.altid && pr.lang[0] != '\0') {
 		/* An alternative in a language: name@LANG, and a stand-in
 		 * for the plain field when the card has none. */
-		rc = add_ent(p, props[k].key, pr.lang, props[k].level,
-		    pr.pref);
+		rc = add_ent(p, props[k].key, pr.lang, props[k].level, pr.pref);
 		if (rc == 0)
-			rc = add_ent(p, props[k].key, NULL,
-			    props[k].level + 1, pr.pref);
+			rc = add_ent(
+			    p, props[k].key, NULL, props[k].level + 1, pr.pref);
 		return rc;
 	}
 	return add_ent(p, props[k].key, NULL, props[k].level, pr.pref);
@@ -769,13 +768,15 @@ handle(struct vparse *p, int k, core_vcf_card_fn fn, void *ctx)
 		rc = parse_prop(p, &pr);
 		if (rc != 0)
 			return rc;
-		while (pr.vlen > 0 && (pr.value[pr.vlen - 1] == ' ' ||
-		    pr.value[pr.vlen - 1] == '\t'))
+		while (pr.vlen > 0 &&
+		    (pr.value[pr.vlen - 1] == ' ' ||
+		        pr.value[pr.vlen - 1] == '\t'))
 			pr.vlen--; /* "BEGIN:VCARD " from sloppy writers */
 	}
 	if (kind == K_BEGIN) {
 		if (p->in_card)
-			return bad(p, "BEGIN:VCARD inside a card: the "
+			return bad(p,
+			    "BEGIN:VCARD inside a card: the "
 			    "card before has no END:VCARD");
 		if (!lower_eq(pr.value, pr.vlen, "vcard"))
 			return bad(p, "expected BEGIN:VCARD");
@@ -796,10 +797,11 @@ handle(struct vparse *p, int k, core_vcf_card_fn fn, void *ctx)
 		    "a card has more than 256 properties");
 	if (kind == K_VERSION && !lower_eq(pr.value, pr.vlen, "3.0") &&
 	    !lower_eq(pr.value, pr.vlen, "4.0"))
-		return bad(p, lower_eq(pr.value, pr.vlen, "2.1") ?
-			"vCard 2.1 is not supported: export the contacts "
-			"as vCard 3.0 or 4.0" :
-			"unknown vCard version (3.0 and 4.0 are read)");
+		return bad(p,
+		    lower_eq(pr.value, pr.vlen, "2.1")
+		        ? "vCard 2.1 is not supported: export the contacts "
+		          "as vCard 3.0 or 4.0"
+		        : "unknown vCard version (3.0 and 4.0 are read)");
 	if (k < 0 || kind == K_VERSION)
 		return 0;
 	return field_prop(p, k);
@@ -838,11 +840,11 @@ core_vcf_parse(const char *data, size_t len, core_vcf_card_fn fn, void *ctx,
 			break;
 	}
 	if (rc == 0 && p->in_card)
-		rc = fail(p, DG_EDECODE, p->card_line,
-		    "the card has no END:VCARD");
+		rc = fail(
+		    p, DG_EDECODE, p->card_line, "the card has no END:VCARD");
 	else if (rc == 0 && p->ncards == 0)
-		rc = fail(p, DG_EDECODE, 1,
-		    "no vCard found (no BEGIN:VCARD line)");
+		rc = fail(
+		    p, DG_EDECODE, 1, "no vCard found (no BEGIN:VCARD line)");
 	if (rc != 0 && err_line != NULL)
 		*err_line = p->err_line;
 	free_ents(p);

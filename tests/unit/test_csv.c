@@ -44,35 +44,35 @@ parse(const char *s, size_t len, struct rows *r, size_t *line, char *why,
 	return core_csv_parse(s, len, collect, r, line, why, whylen);
 }
 
-#define PARSE_OK(s, want)                                                 \
-	do {                                                              \
-		struct rows r_;                                           \
-		size_t l_;                                                \
-		int rc_ = parse(s, strlen(s), &r_, &l_, NULL, 0);         \
-		if (rc_ != 0)                                             \
-			core_buf_fini(&r_.out);                           \
-		T_EQ_INT(rc_, 0);                                         \
-		T_EQ_STR(r_.out.data ? r_.out.data : "", want);           \
-		core_buf_fini(&r_.out);                                   \
+#define PARSE_OK(s, want)                                                      \
+	do {                                                                   \
+		struct rows r_;                                                \
+		size_t l_;                                                     \
+		int rc_ = parse(s, strlen(s), &r_, &l_, NULL, 0);              \
+		if (rc_ != 0)                                                  \
+			core_buf_fini(&r_.out);                                \
+		T_EQ_INT(rc_, 0);                                              \
+		T_EQ_STR(r_.out.data ? r_.out.data : "", want);                \
+		core_buf_fini(&r_.out);                                        \
 	} while (0)
 
-#define PARSE_ERR(s, len, code, want_line)                                \
-	do {                                                              \
-		struct rows r_;                                           \
-		size_t l_;                                                \
-		char why_[128];                                           \
-		int rc_ = parse(s, len, &r_, &l_, why_, sizeof(why_));    \
-		core_buf_fini(&r_.out);                                   \
-		T_EQ_INT(rc_, code);                                      \
-		T_EQ_INT(l_, want_line);                                  \
-		T_ASSERT(why_[0] != '\0');                                \
+#define PARSE_ERR(s, len, code, want_line)                                     \
+	do {                                                                   \
+		struct rows r_;                                                \
+		size_t l_;                                                     \
+		char why_[128];                                                \
+		int rc_ = parse(s, len, &r_, &l_, why_, sizeof(why_));         \
+		core_buf_fini(&r_.out);                                        \
+		T_EQ_INT(rc_, code);                                           \
+		T_EQ_INT(l_, want_line);                                       \
+		T_ASSERT(why_[0] != '\0');                                     \
 	} while (0)
 
 static void
 test_basic_crlf(void)
 {
 	PARSE_OK("name,phone,lang\r\nAmina,+47 22 33 44 55,so\r\n"
-		 "Olav,,nb\r\n",
+	         "Olav,,nb\r\n",
 	    "1:name|phone|lang\n2:Amina|+47 22 33 44 55|so\n3:Olav||nb\n");
 }
 
@@ -85,8 +85,7 @@ test_lf_and_no_final_newline(void)
 static void
 test_empty_cells(void)
 {
-	PARSE_OK("a,b,c\n,,\nx,,\n,,y\n",
-	    "1:a|b|c\n2:||\n3:x||\n4:||y\n");
+	PARSE_OK("a,b,c\n,,\nx,,\n,,y\n", "1:a|b|c\n2:||\n3:x||\n4:||y\n");
 	/* A trailing separator at the very end still makes a cell. */
 	PARSE_OK("a,b,", "1:a|b|\n");
 	PARSE_OK("\"\",x\n", "1:|x\n");
@@ -95,8 +94,7 @@ test_empty_cells(void)
 static void
 test_blank_lines(void)
 {
-	PARSE_OK("\r\n\na,b\r\n\r\nc,d\n\n\ne,f\n",
-	    "3:a|b\n5:c|d\n8:e|f\n");
+	PARSE_OK("\r\n\na,b\r\n\r\nc,d\n\n\ne,f\n", "3:a|b\n5:c|d\n8:e|f\n");
 	PARSE_OK("", "");
 	PARSE_OK("\n\r\n", "");
 }
@@ -107,7 +105,7 @@ test_semicolon(void)
 	/* A Norwegian-locale spreadsheet: ';' between cells, ',' inside
 	 * them needs no quotes. */
 	PARSE_OK("navn;område;merknad\r\n"
-		 "Kari Nordmann;Tromsø, sentrum;\"sier \"\"hei\"\"; ring\"\r\n",
+	         "Kari Nordmann;Tromsø, sentrum;\"sier \"\"hei\"\"; ring\"\r\n",
 	    "1:navn|område|merknad\n"
 	    "2:Kari Nordmann|Tromsø, sentrum|sier \"hei\"; ring\n");
 }
@@ -131,7 +129,10 @@ test_bom(void)
 	    "1:name|lang\n2:Amina|so\n");
 	PARSE_OK("\xef\xbb\xbf", "");
 	/* A BOM anywhere else is text, kept. */
-	PARSE_OK("a\n\xef\xbb\xbf" "b\n", "1:a\n2:\xef\xbb\xbf" "b\n");
+	PARSE_OK("a\n\xef\xbb\xbf"
+	         "b\n",
+	    "1:a\n2:\xef\xbb\xbf"
+	    "b\n");
 }
 
 static void
@@ -141,15 +142,14 @@ test_quoted_multiline(void)
 	 * number and the next row's number counts the embedded breaks. */
 	PARSE_OK("note,x\r\n\"line 1\r\nline 2\nline 3\",y\r\nz,w\r\n",
 	    "1:note|x\n2:line 1\nline 2\nline 3|y\n5:z|w\n");
-	PARSE_OK("\"a,b\",\"c\"\"d\",\"\"\"\"\n",
-	    "1:a,b|c\"d|\"\n");
+	PARSE_OK("\"a,b\",\"c\"\"d\",\"\"\"\"\n", "1:a,b|c\"d|\"\n");
 }
 
 static void
 test_unicode(void)
 {
 	PARSE_OK("name,name@ar,name@ti\n"
-		 "Amina,أمينة,ኣሚና\n",
+	         "Amina,أمينة,ኣሚና\n",
 	    "1:name|name@ar|name@ti\n2:Amina|أمينة|ኣሚና\n");
 }
 
@@ -292,24 +292,24 @@ test_callback_stops(void)
 /* --- writing --- */
 
 static struct core_field f1[] = {
-	{ "email", "amina@example.org" },
-	{ "lang", "so,ar" },
-	{ "name", "Amina Hassan" },
-	{ "name@ar", "أمينة حسن" },
-	{ "note", "Says \"hi\",\nthen leaves" },
-	{ "phone", "+47 22 33 44 55" },
+    {"email", "amina@example.org"},
+    {"lang", "so,ar"},
+    {"name", "Amina Hassan"},
+    {"name@ar", "أمينة حسن"},
+    {"note", "Says \"hi\",\nthen leaves"},
+    {"phone", "+47 22 33 44 55"},
 };
 
 static struct core_field f2[] = {
-	{ "area", "Tromsø" },
-	{ "name", "=1+1" },
-	{ "name@ti", "ኣሚና" },
-	{ "org", "-dash" },
-	{ "role", "@home" },
+    {"area", "Tromsø"},
+    {"name", "=1+1"},
+    {"name@ti", "ኣሚና"},
+    {"org", "-dash"},
+    {"role", "@home"},
 };
 
 static struct core_field f3[] = {
-	{ "title", "Kvinnegruppa" },
+    {"title", "Kvinnegruppa"},
 };
 
 static void
@@ -395,9 +395,9 @@ test_round_trip(void)
 }
 
 T_MAIN(T_CASE(test_basic_crlf), T_CASE(test_lf_and_no_final_newline),
-    T_CASE(test_empty_cells), T_CASE(test_blank_lines),
-    T_CASE(test_semicolon), T_CASE(test_separator_detection),
-    T_CASE(test_bom), T_CASE(test_quoted_multiline), T_CASE(test_unicode),
+    T_CASE(test_empty_cells), T_CASE(test_blank_lines), T_CASE(test_semicolon),
+    T_CASE(test_separator_detection), T_CASE(test_bom),
+    T_CASE(test_quoted_multiline), T_CASE(test_unicode),
     T_CASE(test_err_unterminated), T_CASE(test_err_stray_quote),
     T_CASE(test_err_bare_cr), T_CASE(test_err_too_many_cells),
     T_CASE(test_err_utf8), T_CASE(test_err_oversize_cell),

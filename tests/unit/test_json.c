@@ -19,8 +19,8 @@ str_is(const char *in, const char *want, int *ok)
 	core_json_str(&b, in);
 	*ok = b.err == 0 && b.data != NULL && strcmp(b.data, want) == 0;
 	if (!*ok)
-		fprintf(stderr, "  got %s, want %s\n", b.data ? b.data : "",
-		    want);
+		fprintf(
+		    stderr, "  got %s, want %s\n", b.data ? b.data : "", want);
 	core_buf_fini(&b);
 }
 
@@ -64,7 +64,9 @@ test_str_unicode(void)
 	str_is("ትግርኛ 👋", "\"ትግርኛ 👋\"", &ok);
 	T_ASSERT(ok);
 	/* U+2028 and U+2029 are escaped. */
-	str_is("a\xe2\x80\xa8" "b\xe2\x80\xa9", "\"a\\u2028b\\u2029\"", &ok);
+	str_is("a\xe2\x80\xa8"
+	       "b\xe2\x80\xa9",
+	    "\"a\\u2028b\\u2029\"", &ok);
 	T_ASSERT(ok);
 }
 
@@ -75,7 +77,9 @@ test_str_invalid_utf8(void)
 
 	/* A stray byte, a truncated sequence, an overlong '/', a
 	 * surrogate: each byte that is not valid becomes U+FFFD. */
-	str_is("a\xff" "b", "\"a\\ufffdb\"", &ok);
+	str_is("a\xff"
+	       "b",
+	    "\"a\\ufffdb\"", &ok);
 	T_ASSERT(ok);
 	str_is("x\xc3", "\"x\\ufffd\"", &ok);
 	T_ASSERT(ok);
@@ -107,11 +111,11 @@ test_hlc(void)
 }
 
 static struct core_field contact_fields[] = {
-	{ "email", "amina@example.org" },
-	{ "lang", "so,ar,nb" },
-	{ "name", "Amina \"Mina\" Hassan" },
-	{ "name@ar", "أمينة حسن" },
-	{ "note", "Tirsdager\nkl. 18" },
+    {"email", "amina@example.org"},
+    {"lang", "so,ar,nb"},
+    {"name", "Amina \"Mina\" Hassan"},
+    {"name@ar", "أمينة حسن"},
+    {"note", "Tirsdager\nkl. 18"},
 };
 
 static void
@@ -196,6 +200,5 @@ test_records(void)
 }
 
 T_MAIN(T_CASE(test_str_plain), T_CASE(test_str_escapes),
-    T_CASE(test_str_unicode), T_CASE(test_str_invalid_utf8),
-    T_CASE(test_hlc), T_CASE(test_record), T_CASE(test_record_removed),
-    T_CASE(test_records))
+    T_CASE(test_str_unicode), T_CASE(test_str_invalid_utf8), T_CASE(test_hlc),
+    T_CASE(test_record), T_CASE(test_record_removed), T_CASE(test_records))

@@ -26,8 +26,8 @@ collect(void *ctx, size_t line, const struct core_kv *kv, size_t nkv)
 	c->n++;
 	core_buf_printf(&c->out, "%zu:", line);
 	for (i = 0; i < nkv; i++)
-		core_buf_printf(&c->out, "%s%s=%s", i > 0 ? "|" : "",
-		    kv[i].key, kv[i].value);
+		core_buf_printf(&c->out, "%s%s=%s", i > 0 ? "|" : "", kv[i].key,
+		    kv[i].value);
 	core_buf_ch(&c->out, '\n');
 	return c->n == c->stop_at ? DG_EEXIST : 0;
 }
@@ -43,45 +43,45 @@ parse(const char *s, size_t len, struct cards *c, size_t *line, char *why,
 	return core_vcf_parse(s, len, collect, c, line, why, whylen);
 }
 
-#define PARSE_OK(s, want)                                                 \
-	do {                                                              \
-		struct cards c_;                                          \
-		size_t l_;                                                \
-		char w_[160];                                             \
-		int rc_ = parse(s, strlen(s), &c_, &l_, w_, sizeof(w_));  \
-		if (rc_ != 0)                                             \
-			fprintf(stderr, "  line %zu: %s\n", l_, w_);      \
-		if (rc_ != 0)                                             \
-			core_buf_fini(&c_.out);                           \
-		T_EQ_INT(rc_, 0);                                         \
-		T_EQ_STR(c_.out.data, want);                              \
-		core_buf_fini(&c_.out);                                   \
+#define PARSE_OK(s, want)                                                      \
+	do {                                                                   \
+		struct cards c_;                                               \
+		size_t l_;                                                     \
+		char w_[160];                                                  \
+		int rc_ = parse(s, strlen(s), &c_, &l_, w_, sizeof(w_));       \
+		if (rc_ != 0)                                                  \
+			fprintf(stderr, "  line %zu: %s\n", l_, w_);           \
+		if (rc_ != 0)                                                  \
+			core_buf_fini(&c_.out);                                \
+		T_EQ_INT(rc_, 0);                                              \
+		T_EQ_STR(c_.out.data, want);                                   \
+		core_buf_fini(&c_.out);                                        \
 	} while (0)
 
-#define PARSE_ERR(s, len, code, want_line)                                \
-	do {                                                              \
-		struct cards c_;                                          \
-		size_t l_;                                                \
-		char w_[160];                                             \
-		int rc_ = parse(s, len, &c_, &l_, w_, sizeof(w_));        \
-		core_buf_fini(&c_.out);                                   \
-		T_EQ_INT(rc_, code);                                      \
-		T_EQ_INT(l_, want_line);                                  \
-		T_ASSERT(w_[0] != '\0');                                  \
+#define PARSE_ERR(s, len, code, want_line)                                     \
+	do {                                                                   \
+		struct cards c_;                                               \
+		size_t l_;                                                     \
+		char w_[160];                                                  \
+		int rc_ = parse(s, len, &c_, &l_, w_, sizeof(w_));             \
+		core_buf_fini(&c_.out);                                        \
+		T_EQ_INT(rc_, code);                                           \
+		T_EQ_INT(l_, want_line);                                       \
+		T_ASSERT(w_[0] != '\0');                                       \
 	} while (0)
 
 /* --- writing --- */
 
 static struct core_field contact[] = {
-	{ "area", "Grünerløkka" },
-	{ "email", "amina@example.org" },
-	{ "lang", "nb,so,ar" },
-	{ "name", "Amina Hassan" },
-	{ "name@ar", "أمينة حسن" },
-	{ "note", "Tirsdager kl. 18\nTa med C:\\mappe" },
-	{ "org", "Røde Kors; Oslo, sentrum" },
-	{ "phone", "+47 22 33 44 55" },
-	{ "role", "Frivillig" },
+    {"area", "Grünerløkka"},
+    {"email", "amina@example.org"},
+    {"lang", "nb,so,ar"},
+    {"name", "Amina Hassan"},
+    {"name@ar", "أمينة حسن"},
+    {"note", "Tirsdager kl. 18\nTa med C:\\mappe"},
+    {"org", "Røde Kors; Oslo, sentrum"},
+    {"phone", "+47 22 33 44 55"},
+    {"role", "Frivillig"},
 };
 
 static void
@@ -182,7 +182,7 @@ check_folding(const char *s, struct core_buf *out)
 static void
 fold_case(const char *text, int *ok)
 {
-	struct core_field f[2] = { { "name", "x" }, { "note", NULL } };
+	struct core_field f[2] = {{"name", "x"}, {"note", NULL}};
 	struct core_record r;
 	struct core_buf b, unfolded, want;
 
@@ -211,15 +211,16 @@ test_fold_multibyte(void)
 	/* Arabic (2-byte), Tigrinya (3-byte), Norwegian (mixed), and an
 	 * emoji run (4-byte), each long enough to fold several times. */
 	fold_case("مرحبا بكم في مجموعة النساء للطبخ والخياطة والحديث كل "
-		  "يوم ثلاثاء في المركز التطوعي في غرونرلوكا",
+	          "يوم ثلاثاء في المركز التطوعي في غرونرلوكا",
 	    &ok);
 	T_ASSERT(ok);
 	fold_case("ሰላም ንኹልኹም ኣብ ጉጅለ ደቀንስትዮ ናይ ምኽሻንን ምስፋይን "
-		  "ኩሉ ሰሉስ ኣብ ማእከል ወለንተኛታት",
+	          "ኩሉ ሰሉስ ኣብ ማእከል ወለንተኛታት",
 	    &ok);
 	T_ASSERT(ok);
-	fold_case("Kvinnegruppa møtes på Frivilligsentralen i Tromsø hver "
-		  "tirsdag: strikking og søm og prat på norsk og somali ÆØÅ æøå",
+	fold_case(
+	    "Kvinnegruppa møtes på Frivilligsentralen i Tromsø hver "
+	    "tirsdag: strikking og søm og prat på norsk og somali ÆØÅ æøå",
 	    &ok);
 	T_ASSERT(ok);
 	fold_case("👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋👋", &ok);
@@ -229,7 +230,7 @@ test_fold_multibyte(void)
 static void
 test_fold_boundary(void)
 {
-	struct core_field f[1] = { { "name", NULL } };
+	struct core_field f[1] = {{"name", NULL}};
 	struct core_record r;
 	struct core_buf b;
 	char name[80];
@@ -268,8 +269,8 @@ test_round_trip(void)
 	memcpy(f, contact, sizeof(contact));
 	/* A long multi-line note, so folding is part of the trip. */
 	f[5].value = "Snakker tigrinja: ሰላም ንኹልኹም, arabisk: مرحبا بكم; "
-		     "norsk: hei på deg \\ og \"velkommen\"\n"
-		     "Linje to, med komma; og semikolon.";
+	             "norsk: hei på deg \\ og \"velkommen\"\n"
+	             "Linje to, med komma; og semikolon.";
 	make(&r, f, n);
 	core_buf_init(&b);
 	core_vcf_write(&b, &r, 1);
@@ -296,20 +297,20 @@ static void
 test_google_30(void)
 {
 	PARSE_OK("BEGIN:VCARD\r\n"
-		 "VERSION:3.0\r\n"
-		 "N:Hassan;Amina;;;\r\n"
-		 "FN:Amina Hassan\r\n"
-		 "EMAIL;TYPE=INTERNET;TYPE=HOME:amina@example.org\r\n"
-		 "EMAIL;TYPE=INTERNET;TYPE=WORK:amina@work.example\r\n"
-		 "TEL;TYPE=CELL:+47 912 34 567\r\n"
-		 "item1.TEL:+47 22 33 44 55\r\n"
-		 "item1.X-ABLabel:Jobb\r\n"
-		 "ADR;TYPE=HOME:;;Storgata 1;Oslo;;0155;Norge\r\n"
-		 "ORG:Røde Kors;Oslo\r\n"
-		 "TITLE:Frivillig\r\n"
-		 "NOTE:Snakker somali og arabisk\\, litt norsk\r\n"
-		 "CATEGORIES:myContacts\r\n"
-		 "END:VCARD\r\n",
+	         "VERSION:3.0\r\n"
+	         "N:Hassan;Amina;;;\r\n"
+	         "FN:Amina Hassan\r\n"
+	         "EMAIL;TYPE=INTERNET;TYPE=HOME:amina@example.org\r\n"
+	         "EMAIL;TYPE=INTERNET;TYPE=WORK:amina@work.example\r\n"
+	         "TEL;TYPE=CELL:+47 912 34 567\r\n"
+	         "item1.TEL:+47 22 33 44 55\r\n"
+	         "item1.X-ABLabel:Jobb\r\n"
+	         "ADR;TYPE=HOME:;;Storgata 1;Oslo;;0155;Norge\r\n"
+	         "ORG:Røde Kors;Oslo\r\n"
+	         "TITLE:Frivillig\r\n"
+	         "NOTE:Snakker somali og arabisk\\, litt norsk\r\n"
+	         "CATEGORIES:myContacts\r\n"
+	         "END:VCARD\r\n",
 	    "1:email=amina@example.org|name=Amina Hassan|"
 	    "note=Snakker somali og arabisk, litt norsk|"
 	    "org=Røde Kors, Oslo|phone=+47 912 34 567|role=Frivillig\n");
@@ -337,8 +338,9 @@ test_apple_30(void)
 	    "EMAIL;type=INTERNET;type=HOME;type=pref:selam@example.org\r\n"
 	    "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD");
 	for (i = 0; i < 400; i++)
-		core_buf_str(&b, "\r\n  /9j/4AAQSkZJRgABAQAAAQABAAD/4gHYSUNDX1BST0"
-				 "ZJTEUAAQEAAAHIAAAAAAQwAABtbnRy");
+		core_buf_str(&b,
+		    "\r\n  /9j/4AAQSkZJRgABAQAAAQABAAD/4gHYSUNDX1BST0"
+		    "ZJTEUAAQEAAAHIAAAAAAQwAABtbnRy");
 	core_buf_str(&b, "\r\nEND:VCARD\r\n");
 	T_EQ_INT(b.err, 0);
 	T_ASSERT(b.len > 2 * CORE_VALUE_MAX * 2);
@@ -352,23 +354,23 @@ static void
 test_40_pref_lang_altid(void)
 {
 	PARSE_OK("BEGIN:VCARD\n"
-		 "VERSION:4.0\n"
-		 "FN;ALTID=1;LANGUAGE=ar:أمينة حسن\n"
-		 "FN:Amina Hassan\n"
-		 "FN;ALTID=1;LANGUAGE=SO-so:Aamina Xasan\n"
-		 "TEL;VALUE=uri;TYPE=\"voice,cell\":tel:+47-400-00-001\n"
-		 "TEL;VALUE=uri;PREF=1:tel:+47-22-33-44-55;ext=12\n"
-		 "EMAIL;PREF=2:a@example.org\n"
-		 "EMAIL;PREF=1:b@example.org\n"
-		 "LANG;PREF=3:ar\n"
-		 "LANG;PREF=1:so\n"
-		 "LANG:ti\n"
-		 "LANG;PREF=2:nb\n"
-		 "ROLE:Tolk\n"
-		 "TITLE:Frivillig\n"
-		 "X-DUGNAD-AREA:Grünerløkka\n"
-		 "X-DUGNAD-AREA;ALTID=1;LANGUAGE=so:Grünerløkka (so)\n"
-		 "END:VCARD\n",
+	         "VERSION:4.0\n"
+	         "FN;ALTID=1;LANGUAGE=ar:أمينة حسن\n"
+	         "FN:Amina Hassan\n"
+	         "FN;ALTID=1;LANGUAGE=SO-so:Aamina Xasan\n"
+	         "TEL;VALUE=uri;TYPE=\"voice,cell\":tel:+47-400-00-001\n"
+	         "TEL;VALUE=uri;PREF=1:tel:+47-22-33-44-55;ext=12\n"
+	         "EMAIL;PREF=2:a@example.org\n"
+	         "EMAIL;PREF=1:b@example.org\n"
+	         "LANG;PREF=3:ar\n"
+	         "LANG;PREF=1:so\n"
+	         "LANG:ti\n"
+	         "LANG;PREF=2:nb\n"
+	         "ROLE:Tolk\n"
+	         "TITLE:Frivillig\n"
+	         "X-DUGNAD-AREA:Grünerløkka\n"
+	         "X-DUGNAD-AREA;ALTID=1;LANGUAGE=so:Grünerløkka (so)\n"
+	         "END:VCARD\n",
 	    "1:area=Grünerløkka|area@so=Grünerløkka (so)|email=b@example.org|"
 	    "lang=so,nb,ar,ti|name=Amina Hassan|name@ar=أمينة حسن|"
 	    "name@so-SO=Aamina Xasan|phone=+47 22 33 44 55|role=Tolk\n");
@@ -379,19 +381,19 @@ test_name_fallbacks(void)
 {
 	/* N only: prefix given additional family suffix. */
 	PARSE_OK("BEGIN:VCARD\nVERSION:3.0\n"
-		 "N:Yohannes;Selam;Tesfay,Hagos;Dr.;\n"
-		 "END:VCARD\n",
+	         "N:Yohannes;Selam;Tesfay,Hagos;Dr.;\n"
+	         "END:VCARD\n",
 	    "1:name=Dr. Selam Tesfay Hagos Yohannes\n");
 	/* Only alternatives: the first is the name too, N unused. */
 	PARSE_OK("BEGIN:VCARD\nVERSION:4.0\n"
-		 "N:Hassan;Amina;;;\n"
-		 "FN;ALTID=1;LANGUAGE=ar:أمينة\n"
-		 "FN;ALTID=1;LANGUAGE=en:Amina\n"
-		 "END:VCARD\n",
+	         "N:Hassan;Amina;;;\n"
+	         "FN;ALTID=1;LANGUAGE=ar:أمينة\n"
+	         "FN;ALTID=1;LANGUAGE=en:Amina\n"
+	         "END:VCARD\n",
 	    "1:name=أمينة|name@ar=أمينة|name@en=Amina\n");
 	/* An empty FN says nothing. */
 	PARSE_OK("BEGIN:VCARD\nVERSION:4.0\nFN:\nN:Nordmann;Kari\n"
-		 "END:VCARD\n",
+	         "END:VCARD\n",
 	    "1:name=Kari Nordmann\n");
 	/* No fields at all is still a card. */
 	PARSE_OK("BEGIN:VCARD\nVERSION:4.0\nEND:VCARD\n", "1:\n");
@@ -404,11 +406,11 @@ test_unfold_escape_case(void)
 	 * character and inside the property name, escapes, and names
 	 * in any case. */
 	PARSE_OK("begin:vcard\r\n"
-		 "version:4.0\r\n"
-		 "fn:Ola\r\n  Nordmann\r\n"
-		 "No\r\n TE:Linje 1\\nlinje 2\\Nlinje 3\\, \\; \\\\ \\:\r\n"
-		 "oRg:Tr\xc3\r\n\t\xb8ms\xc3\xb8\r\n"
-		 "End:VCard\r\n",
+	         "version:4.0\r\n"
+	         "fn:Ola\r\n  Nordmann\r\n"
+	         "No\r\n TE:Linje 1\\nlinje 2\\Nlinje 3\\, \\; \\\\ \\:\r\n"
+	         "oRg:Tr\xc3\r\n\t\xb8ms\xc3\xb8\r\n"
+	         "End:VCard\r\n",
 	    "1:name=Ola Nordmann|"
 	    "note=Linje 1\nlinje 2\nlinje 3, ; \\ \\:|org=Trømsø\n");
 }
@@ -417,10 +419,10 @@ static void
 test_several_cards(void)
 {
 	PARSE_OK("\xef\xbb\xbf"
-		 "BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD\n"
-		 "\n"
-		 "BEGIN:VCARD\nVERSION:3.0\nFN:B\nTEL:1\nEND:VCARD\n"
-		 "BEGIN:VCARD\nVERSION:4.0\nFN:C\nEND:VCARD",
+	         "BEGIN:VCARD\nVERSION:3.0\nFN:A\nEND:VCARD\n"
+	         "\n"
+	         "BEGIN:VCARD\nVERSION:3.0\nFN:B\nTEL:1\nEND:VCARD\n"
+	         "BEGIN:VCARD\nVERSION:4.0\nFN:C\nEND:VCARD",
 	    "1:name=A\n6:name=B|phone=1\n11:name=C\n");
 }
 
@@ -428,8 +430,8 @@ static void
 test_callback_stops(void)
 {
 	const char *s = "BEGIN:VCARD\nFN:A\nEND:VCARD\n"
-			"BEGIN:VCARD\nFN:B\nEND:VCARD\n"
-			"BEGIN:VCARD\nFN:C\nEND:VCARD\n";
+	                "BEGIN:VCARD\nFN:B\nEND:VCARD\n"
+	                "BEGIN:VCARD\nFN:C\nEND:VCARD\n";
 	struct cards c;
 	size_t line;
 	int rc;
@@ -448,9 +450,9 @@ static void
 test_err_structure(void)
 {
 	const char *no_end = "BEGIN:VCARD\nFN:A\nEND:VCARD\n"
-			     "BEGIN:VCARD\nFN:B\n";
+	                     "BEGIN:VCARD\nFN:B\n";
 	const char *nested = "BEGIN:VCARD\nFN:A\nBEGIN:VCARD\nFN:B\n"
-			     "END:VCARD\n";
+	                     "END:VCARD\n";
 	const char *before = "FN:A\nBEGIN:VCARD\nEND:VCARD\n";
 	const char *end_only = "\n\nEND:VCARD\n";
 	const char *other = "BEGIN:VCALENDAR\nEND:VCALENDAR\n";
@@ -478,14 +480,14 @@ test_err_versions_and_qp(void)
 	const char *v21 = "BEGIN:VCARD\nVERSION:2.1\nFN:A\nEND:VCARD\n";
 	const char *v5 = "BEGIN:VCARD\nVERSION:5.0\nFN:A\nEND:VCARD\n";
 	const char *qp = "BEGIN:VCARD\nVERSION:3.0\nFN:A\n"
-			 "NOTE;ENCODING=QUOTED-PRINTABLE:=C3=B8=\n"
-			 "=C3=B8\nEND:VCARD\n";
+	                 "NOTE;ENCODING=QUOTED-PRINTABLE:=C3=B8=\n"
+	                 "=C3=B8\nEND:VCARD\n";
 	const char *qp_bare = "BEGIN:VCARD\nVERSION:3.0\n"
-			      "FN;CHARSET=UTF-8;QUOTED-PRINTABLE:=C3=B8\n"
-			      "END:VCARD\n";
+	                      "FN;CHARSET=UTF-8;QUOTED-PRINTABLE:=C3=B8\n"
+	                      "END:VCARD\n";
 	const char *qp_skipped = "BEGIN:VCARD\nFN:A\n"
-				 "ADR;ENCODING=QUOTED-PRINTABLE:;;=C3=B8\n"
-				 "END:VCARD\n";
+	                         "ADR;ENCODING=QUOTED-PRINTABLE:;;=C3=B8\n"
+	                         "END:VCARD\n";
 	char why[160];
 	struct cards c;
 	size_t line;
@@ -506,10 +508,10 @@ static void
 test_err_utf8_and_lang(void)
 {
 	const char *bad = "BEGIN:VCARD\nVERSION:4.0\nFN:A\nNOTE:\xff\n"
-			  "END:VCARD\n";
+	                  "END:VCARD\n";
 	const char *nul = "BEGIN:VCARD\nFN:A\0\nEND:VCARD\n";
 	const char *lang = "BEGIN:VCARD\nFN;ALTID=1;LANGUAGE=no way:A\n"
-			   "END:VCARD\n";
+	                   "END:VCARD\n";
 
 	PARSE_ERR(bad, strlen(bad), DG_EUTF8, 4);
 	PARSE_ERR(nul, 27, DG_EUTF8, 2);
@@ -569,10 +571,11 @@ test_err_limits(void)
 	core_buf_reset(&b);
 	core_buf_str(&b, "BEGIN:VCARD\nFN:A\nNOTE:");
 	for (i = 0; i < 120; i++)
-		core_buf_str(&b, "\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,"
-				 "\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,"
-				 "\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,"
-				 "\\,\\,\\,\\,\\,\r\n ");
+		core_buf_str(&b,
+		    "\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,"
+		    "\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,"
+		    "\\,\\,\\,\\,\\,\\,\\,\\,\\,\\,"
+		    "\\,\\,\\,\\,\\,\r\n ");
 	core_buf_str(&b, "x\nEND:VCARD\n");
 	limit_case(&b, DG_ELIMIT, 3, &ok);
 	T_ASSERT(ok);
