@@ -35,7 +35,13 @@ ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer builds: clang, the library instrumented for coverage.
+BUILD ?= build-fuzz
+CC := clang
+SANFLAGS := -fsanitize=address,undefined,fuzzer-no-link \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
+else ifeq ($(SAN),1)
 BUILD ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -70,11 +76,14 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_TIME ?= 20
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps check-deps test unit shell demo install uninstall clean \
-	format format-check bench
+	format format-check bench fuzz fuzz-build fuzz-smoke
 
 all: check-deps $(BUILD)/dugnad
 
@@ -106,6 +115,28 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libdugnad.a
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libdugnad.a $(LIBS)
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libdugnad.a
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libdugnad.a $(LIBS)
+
+# libFuzzer targets for every decoder of outside input (tests/fuzz/), with
+# ASan and UBSan; seeds in tests/fuzz/corpus/<target>/.
+fuzz: check-deps
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+
+fuzz-build: $(FUZZ_BIN)
+
+# Runs each target for FUZZ_TIME seconds on a copy of its seed corpus.
+fuzz-smoke: fuzz
+	@set -e; for f in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
+		d=$$(mktemp -d); cp tests/fuzz/corpus/$$f/* $$d/ 2>/dev/null || true; \
+		echo "  FUZZ   $$f ($(FUZZ_TIME) s)"; \
+		build-fuzz/fuzz/$$f -max_total_time=$(FUZZ_TIME) -max_len=8192 \
+			-rss_limit_mb=1024 -print_final_stats=0 $$d >$$d.log 2>&1 || \
+			{ tail -n 30 $$d.log; rm -rf $$d $$d.log; exit 1; }; \
+		rm -rf $$d $$d.log; \
+	done
+
 # The whole suite: unit tests, then shell tests through the real binary.
 # tests/run prints "N passed, N failed" last and exits non-zero on failure.
 test: check-deps $(BUILD)/dugnad $(UNIT_BIN) $(TOOL_BIN)
@@ -125,7 +156,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dugnad
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 FORMAT_SRC = $(wildcard core/*.[ch] store/*.[ch] net/*.[ch] cli/*.[ch] \
 	tests/unit/*.[ch] tests/tools/*.c bench/*.c)
