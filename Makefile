@@ -165,4 +165,5 @@ format:
 format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) \
+	$(BENCH_BIN:=.d) $(FUZZ_BIN:=.d)

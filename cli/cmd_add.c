@@ -18,7 +18,7 @@ static int
 parse_args(const struct cli *c, enum core_rtype t, char **args, int n,
     bool edit, const char *tz, struct cli_fields *fs)
 {
-	char why[256];
+	char why[640];
 	const char *eq;
 	int i, rc, pass;
 	size_t klen;
@@ -54,7 +54,7 @@ static int
 prompt_fields(const struct cli *c, enum core_rtype t, struct cli_fields *fs)
 {
 	const struct core_fdef *defs;
-	char *line, *nl, why[256];
+	char *line, *nl, why[640];
 	size_t nd, i;
 	int rc = 0;
 
@@ -141,7 +141,7 @@ cmd_add(struct cli *c, int argc, char **argv)
 	struct cli_fields *fs;
 	struct core_body b;
 	enum core_rtype t;
-	char why[256];
+	char why[640];
 	int rc;
 
 	if (argc < 2 || core_schema_rtype(argv[1], &t) != 0) {
@@ -186,6 +186,21 @@ out:
 	cli_fields_fini(fs);
 	free(fs);
 	return rc;
+}
+
+/* True if the edit would give the record more keys than the CLI writes
+ * (merging accepts any number; this keeps records readable). */
+static bool
+too_many_keys(const struct core_rstate *s, const struct cli_fields *fs)
+{
+	size_t i, j, add = 0;
+
+	for (i = 0; i < fs->n; i++) {
+		for (j = 0; j < s->nf && strcmp(s->f[j].key, fs->f[i].key); j++)
+			;
+		add += j == s->nf;
+	}
+	return s->nf + add > CORE_RECORD_KEYS_SOFT;
 }
 
 int
@@ -238,6 +253,12 @@ cmd_edit(struct cli *c, int argc, char **argv)
 	rc = parse_args(c, s.type, argv + 2, argc - 2, true, tz, fs);
 	if (rc != 0)
 		goto out;
+	if (too_many_keys(&s, fs)) {
+		cli_err(c, "a record holds at most %d fields and translations; "
+			   "remove some first", CORE_RECORD_KEYS_SOFT);
+		rc = EXIT_DATA;
+		goto out;
+	}
 	for (i = 0; i < fs->n; i++) {
 		d = core_schema_field(s.type, fs->f[i].key,
 		    strlen(fs->f[i].key));

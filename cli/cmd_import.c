@@ -83,7 +83,7 @@ static int
 one(struct imp *im, size_t line, enum core_rtype t, const char *const *keys,
     const char *const *vals, size_t n)
 {
-	char why[300];
+	char why[640];
 	const char *tz = NULL;
 	size_t i;
 	int rc = 0, pass;
@@ -137,6 +137,11 @@ csv_row(void *ctx, size_t line, char **cells, size_t n)
 				s[--len] = '\0';
 			while (*s == ' ' || *s == '\t')
 				s++;
+			/* Spreadsheets write "Name" and "Type". */
+			for (char *q = s; *q; q++) {
+				if (*q >= 'A' && *q <= 'Z')
+					*q = (char)(*q - 'A' + 'a');
+			}
 			im->cols[i] = strdup(s);
 			if (im->cols[i] == NULL)
 				return DG_ENOMEM;
@@ -154,7 +159,7 @@ csv_row(void *ctx, size_t line, char **cells, size_t n)
 		/* With one type for the whole file, a column that is not a
 		 * field is an error of the file, reported once. */
 		for (i = 0; im->type_col < 0 && i < im->ncols; i++) {
-			char key[CORE_FIELD_NAME_MAX + 1], why[300];
+			char key[CORE_FIELD_NAME_MAX + 1], why[640];
 
 			if (meta_col(im->cols[i]) || im->cols[i][0] == '\0')
 				continue;

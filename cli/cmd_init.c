@@ -123,7 +123,8 @@ cmd_network(struct cli *c, int argc, char **argv)
 			return EXIT_CANTCREAT;
 		}
 		if (rc == DG_EUTF8 || rc == DG_EINVAL) {
-			cli_err(c, "the network name must be UTF-8 text");
+			cli_err(c, "the network name must be one line of UTF-8 "
+				   "text; nothing was created");
 			return EXIT_DATA;
 		}
 		if (rc != 0)

@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/table.h"
+#include "cli/tz.h"
 #include "core/json.h"
 #include "core/repeat.h"
 #include "core/text.h"
@@ -13,6 +14,7 @@
 struct item {
 	struct core_record r;
 	int64_t next; /* upcoming: the next start */
+	int offset;   /* upcoming: its UTC offset in minutes */
 };
 
 struct pick {
@@ -60,34 +62,60 @@ matches_text(const struct core_record *r, const char *needle)
 	return false;
 }
 
-/* Next start of a meeting at or after now; false when none. */
+/* Next start of a meeting at or after now; false when none.  A series
+ * repeats on the wall clock of its time zone (as DTSTART;TZID does in
+ * the ICS export), so each occurrence found on the start's fixed offset
+ * is moved to the zone's offset on its own date. */
 static bool
-next_start(const struct core_record *r, int64_t now, int64_t *next)
+next_start(const struct core_record *r, int64_t now, int64_t *next,
+    int *offset)
 {
-	struct core_datetime dt, until;
+	struct core_datetime dt, w;
 	struct core_repeat rep;
 	const char *starts = core_record_get(r, "starts");
 	const char *repeat = core_record_get(r, "repeat");
 	const char *u = core_record_get(r, "until");
-	int64_t end = INT64_MAX;
+	const char *tz = core_record_get(r, "tz");
+	int64_t end = INT64_MAX, after, t, real;
+	int tries, off;
 
 	if (starts == NULL || core_valid_datetime_parse(starts, &dt) != 0)
 		return false;
 	if (u != NULL && strlen(u) == 10) {
-		memset(&until, 0, sizeof until);
-		until.year = atoi(u);
-		until.month = atoi(u + 5);
-		until.day = atoi(u + 8);
-		until.hour = 23;
-		until.min = 59;
-		until.sec = 59;
-		until.offset_min = dt.offset_min;
-		end = core_datetime_to_unix(&until);
+		memset(&w, 0, sizeof w);
+		w.year = atoi(u);
+		w.month = atoi(u + 5);
+		w.day = atoi(u + 8);
+		w.hour = 23;
+		w.min = 59;
+		w.sec = 59;
+		w.offset_min = dt.offset_min;
+		end = core_datetime_to_unix(&w);
 	}
 	if (repeat != NULL && core_repeat_parse(repeat, &rep) != 0)
 		return false;
-	return core_repeat_next(repeat ? &rep : NULL, core_datetime_to_unix(&dt),
-		   dt.offset_min, end, now, next) == 0;
+	/* Offsets of one zone differ by a few hours at most. */
+	after = now - 4 * 3600;
+	for (tries = 0; tries < 16; tries++) {
+		if (core_repeat_next(repeat ? &rep : NULL,
+			core_datetime_to_unix(&dt), dt.offset_min, end, after,
+			&t) != 0)
+			return false;
+		real = t;
+		off = dt.offset_min;
+		core_datetime_from_unix(t, dt.offset_min, &w);
+		if (tz != NULL && cli_tz_offset(tz, &w, &off) == 0) {
+			w.offset_min = off;
+			real = core_datetime_to_unix(&w);
+		}
+		if (real >= now) {
+			*next = real;
+			*offset = off;
+			return true;
+		}
+		after = t + 1;
+	}
+	return false;
 }
 
 static int
@@ -97,6 +125,7 @@ pick_one(void *ctx, const struct core_rstate *s)
 	struct core_record r;
 	const char *v;
 	int64_t next = 0;
+	int offset = 0;
 	void *grown;
 
 	if (s->erased || s->type == 0 || (s->removed && !p->all))
@@ -114,7 +143,7 @@ pick_one(void *ctx, const struct core_rstate *s)
 		goto skip;
 	if (p->needle != NULL && !matches_text(&r, p->needle))
 		goto skip;
-	if (p->upcoming && !next_start(&r, p->now, &next))
+	if (p->upcoming && !next_start(&r, p->now, &next, &offset))
 		goto skip;
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 32;
@@ -124,6 +153,7 @@ pick_one(void *ctx, const struct core_rstate *s)
 		p->items = grown;
 	}
 	p->items[p->n].r = r;
+	p->items[p->n].offset = offset;
 	p->items[p->n++].next = next;
 	return 0;
 nomem:
@@ -194,7 +224,6 @@ print_table(const struct pick *p)
 	struct cli_table t;
 	const struct core_record *r;
 	char sh[16], next[40];
-	struct core_datetime dt;
 	size_t i;
 
 	if (p->upcoming)
@@ -211,11 +240,8 @@ print_table(const struct pick *p)
 		r = &p->items[i].r;
 		cli_short_rid(r->id, sh);
 		if (p->upcoming) {
-			const char *s = core_record_get(r, "starts");
-
-			if (s == NULL || core_valid_datetime_parse(s, &dt) != 0)
-				dt.offset_min = 0;
-			fmt_next(p->items[i].next, dt.offset_min, next, sizeof next);
+			fmt_next(p->items[i].next, p->items[i].offset, next,
+			    sizeof next);
 			cli_table_row(&t, (const char *const[]){ sh, next,
 			    title_of(r), core_record_get(r, "lang"),
 			    core_record_get(r, "place") });

@@ -27,6 +27,7 @@ open_db(struct cli *c, struct store_db **db)
 }
 
 struct log_ctx {
+	const char *author; /* node id prefix, lowercase, or NULL */
 	struct cli *c;
 	struct core_buf *out;
 	struct cli_table *t;
@@ -56,6 +57,9 @@ log_one(void *arg, const struct store_entry *e, int erc)
 	if (erc != 0)
 		return DG_ECORRUPT;
 	core_ident_id_text(e->hdr.author, author);
+	if (l->author != NULL &&
+	    strncmp(author, l->author, strlen(l->author)) != 0)
+		return 0;
 	cli_short_node(e->hdr.author, sh);
 	snprintf(seq, sizeof seq, "%llu", (unsigned long long)e->hdr.seq);
 	snprintf(ep, sizeof ep, "%u", e->hdr.epoch);
@@ -96,11 +100,30 @@ cmd_log(struct cli *c, int argc, char **argv)
 	struct cli_table t;
 	struct core_buf out;
 	struct log_ctx l;
+	char prefix[CORE_ID_TEXT];
+	size_t i, n;
 	int rc;
 
-	(void)argv;
-	if (argc != 1) {
-		cli_err(c, "usage: dugnad log");
+	l.author = NULL;
+	if (argc == 3 && strcmp(argv[1], "--author") == 0) {
+		n = strlen(argv[2]);
+		for (i = 0; i < n && i < sizeof prefix - 1; i++) {
+			char ch = argv[2][i];
+
+			prefix[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+			if (!((prefix[i] >= 'a' && prefix[i] <= 'z') ||
+				(prefix[i] >= '2' && prefix[i] <= '7')))
+				break;
+		}
+		if (n < 4 || n >= sizeof prefix || i != n) {
+			cli_err(c, "--author takes a node id or its first 4 or "
+				   "more characters (see 'dugnad id')");
+			return EXIT_USAGE;
+		}
+		prefix[n] = '\0';
+		l.author = prefix;
+	} else if (argc != 1) {
+		cli_err(c, "usage: dugnad log [--author ID]");
 		return EXIT_USAGE;
 	}
 	rc = open_db(c, &db);

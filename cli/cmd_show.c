@@ -74,12 +74,16 @@ cmd_show(struct cli *c, int argc, char **argv)
 	}
 	cli_short_rid(s.id, sh);
 	if (c->json) {
+		char full[CORE_RID_TEXT];
+
 		core_buf_init(&b);
-		core_json_record(&b, &r);
 		if (s.erased) {
-			/* core_json_record closes the object; reopen it. */
-			b.len--;
-			core_buf_str(&b, ",\"erased\":true}");
+			/* Nothing is left to show but the id. */
+			core_record_id_text(s.id, full);
+			core_buf_printf(&b, "{\"id\":\"%s\",\"erased\":true}",
+			    full);
+		} else {
+			core_json_record(&b, &r);
 		}
 		core_buf_ch(&b, '\n');
 		rc = cli_write_out(&b);

@@ -133,7 +133,7 @@ static int
 canon_value(const struct core_fdef *def, const char *key, const char *value,
     const char *tz, char **out, char *why, size_t whylen)
 {
-	char reason[160], fixed[64], zone[64];
+	char reason[512], fixed[64], zone[64];
 	struct core_datetime w;
 	int rc, off;
 
@@ -173,6 +173,20 @@ canon_value(const struct core_fdef *def, const char *key, const char *value,
 		snprintf(why, whylen, "%s: %s", key,
 		    reason[0] ? reason : dg_strerror(rc));
 		return EXIT_DATA;
+	}
+	/* core/ checks a zone name's shape; only the system knows it. */
+	if (def->type == CORE_FT_TZ) {
+		memset(&w, 0, sizeof w);
+		w.year = 2026;
+		w.month = w.day = 1;
+		if (cli_tz_offset(*out, &w, &off) != 0) {
+			snprintf(why, whylen, "%s: '%.64s' is not a time zone "
+			    "known to this computer; use a name like "
+			    "Europe/Oslo", key, *out);
+			free(*out);
+			*out = NULL;
+			return EXIT_DATA;
+		}
 	}
 	return 0;
 }

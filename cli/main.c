@@ -1,8 +1,10 @@
 /* cli/main.c - global options and command dispatch. */
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -53,6 +55,41 @@ usage(FILE *f)
 	fprintf(f, "\nRun 'dugnad COMMAND --help' for a command's options.\n"
 		   "The data directory is --dir, else $DUGNAD_DIR, else "
 		   "$XDG_DATA_HOME/dugnad.\n");
+}
+
+/* LMDB reads the store through a memory map and trusts its page
+ * pointers: a damaged data file can make it touch memory outside the map
+ * (SIGBUS or SIGSEGV).  Rather than die with a signal, say what happened
+ * and exit with the I/O status.  The message is built before any store
+ * access, as only write() and _exit() may run in the handler. */
+static char fault_msg[600];
+static size_t fault_len;
+
+static void
+on_fault(int sig)
+{
+	(void)sig;
+	if (write(STDERR_FILENO, fault_msg, fault_len) < 0)
+		_exit(EXIT_IOERR);
+	_exit(EXIT_IOERR);
+}
+
+static void
+catch_faults(const struct cli *c)
+{
+	struct sigaction sa;
+	int n;
+
+	n = snprintf(fault_msg, sizeof fault_msg, "dugnad: %s: stopped while "
+	    "reading the store in %s: it looks damaged; run 'dugnad verify' "
+	    "and restore it from a backup or a peer\n", c->cmd, c->dir);
+	fault_len = n < 0 ? 0 : (size_t)n < sizeof fault_msg ? (size_t)n :
+	    sizeof fault_msg - 1;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fault;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
 }
 
 static const struct cli_cmd *
@@ -188,6 +225,7 @@ main(int argc, char **argv)
 		rc = map_size(&c);
 	if (rc != 0)
 		return rc;
+	catch_faults(&c);
 	rc = cmd->fn(&c, argc - i, argv + i);
 	if (fflush(stdout) != 0 && rc == 0) {
 		cli_err(&c, "cannot write the output");

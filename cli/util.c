@@ -104,36 +104,47 @@ cli_interactive(void)
 	return isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 }
 
+/* Reads one line from the terminal with echo off.  Byte by byte with
+ * read(2), so the passphrase passes through no stdio buffer that would
+ * be left unwiped. */
 static int
 read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
 {
 	struct termios old, raw;
-	FILE *tty;
 	size_t n = 0;
-	int ch, echo_off = 0;
+	int fd, echo_off = 0, rc = 0;
+	ssize_t r;
+	char ch;
 
-	tty = fopen("/dev/tty", "r+");
-	if (tty == NULL)
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
 		return -1;
-	fputs(prompt, tty);
-	fflush(tty);
-	if (tcgetattr(fileno(tty), &old) == 0) {
+	if (write(fd, prompt, strlen(prompt)) < 0)
+		rc = -1;
+	if (tcgetattr(fd, &old) == 0) {
 		raw = old;
 		raw.c_lflag &= (tcflag_t)~ECHO;
-		echo_off = tcsetattr(fileno(tty), TCSAFLUSH, &raw) == 0;
+		echo_off = tcsetattr(fd, TCSAFLUSH, &raw) == 0;
 	}
-	while ((ch = fgetc(tty)) != EOF && ch != '\n' && ch != '\r') {
+	while (rc == 0) {
+		r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n' || ch == '\r')
+			break;
 		if (n + 1 < cap)
-			buf[n++] = (char)ch;
+			buf[n++] = ch;
 		else
-			n = cap; /* too long: reported below */
+			rc = -2; /* too long: keep reading to the end */
 	}
+	sodium_memzero(&ch, sizeof ch);
 	if (echo_off)
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
-	fputc('\n', tty);
-	fclose(tty);
-	if (n >= cap)
-		return -2;
+		tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0 && rc == 0)
+		rc = -1;
+	close(fd);
+	if (rc != 0)
+		return rc;
 	buf[n] = '\0';
 	*len = n;
 	return 0;

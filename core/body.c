@@ -8,12 +8,14 @@
 
 #include "core/entry.h"
 #include "core/mp.h"
+#include "core/text.h"
 #include "core/valid.h"
 
 static const struct core_mp_limits body_limits = {
 	.depth = 3,
 	.count = CORE_MEMBERS_MAX,
-	.items = 2 * CORE_MEMBERS_MAX + 16,
+	/* a key delivery: 3 objects per recipient; a record: 2 per field */
+	.items = 3 * CORE_MEMBERS_MAX + 16,
 	.str = CORE_VALUE_MAX,
 	.bin = CORE_SEALED_LEN,
 };
@@ -258,6 +260,11 @@ decode_map(uint8_t kind, const msgpack_object *m, struct core_body *b)
 		    kv[0].val.type != MSGPACK_OBJECT_STR ||
 		    kv[0].val.via.str.size == 0 ||
 		    kv[0].val.via.str.size > CORE_NET_NAME_MAX)
+			return DG_EDECODE;
+		/* The name reaches every member's terminal: one line of
+		 * text, no control characters. */
+		if (core_text_check_value(kv[0].val.via.str.ptr,
+			kv[0].val.via.str.size, false) != 0)
 			return DG_EDECODE;
 		b->name = dup_str(&kv[0].val);
 		return b->name ? 0 : DG_ENOMEM;

@@ -24,7 +24,8 @@
 
 #define CORE_NET_NAME_MAX 200 /* bytes of a network name */
 #define CORE_SEALED_LEN 80    /* crypto_box_SEALBYTES + 32 */
-#define CORE_MEMBERS_MAX 4096 /* recipients of one key delivery */
+#define CORE_MEMBERS_MAX 512  /* recipients of one key delivery (a
+                               * 64 KiB body holds about 550) */
 
 struct core_sealed {
 	uint8_t pk[32];

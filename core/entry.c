@@ -173,6 +173,10 @@ core_entry_decode(const uint8_t *p, size_t len, struct core_hdr *h)
 	if (get_uint(&a[7], UINT32_MAX, &v) != 0)
 		goto out;
 	h->epoch = (uint32_t)v;
+	/* Only key deliveries go without a content key; every other body
+	 * is encrypted, so it can never be read as plaintext. */
+	if ((h->kind == CORE_KIND_KEYS) != (h->epoch == 0))
+		goto out;
 	if (get_key(&a[8], h->body_hash) != 0)
 		goto out;
 	if (get_uint(&a[9], CORE_BODY_MAX, &v) != 0)

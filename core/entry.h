@@ -60,8 +60,8 @@ int core_entry_encode(const struct core_hdr *h, uint8_t *out, size_t cap,
 
 /* Decodes header bytes strictly: exactly the canonical encoding that
  * core_entry_encode would produce, every field in range (version known,
- * seq >= 1, prev zero only at seq 1, kind known, body_len <=
- * CORE_BODY_MAX).  Returns 0, DG_EDECODE, DG_ELIMIT or DG_EVERSION. */
+ * seq >= 1, prev zero only at seq 1, kind known, epoch 0 exactly for
+ * key deliveries, body_len <= CORE_BODY_MAX).  Returns 0, DG_EDECODE, DG_ELIMIT or DG_EVERSION. */
 int core_entry_decode(const uint8_t *p, size_t len, struct core_hdr *h)
     DG_WUR;
 

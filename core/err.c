@@ -25,6 +25,7 @@ dg_strerror(int code)
 	case DG_ESTATE: return "not ready";
 	case DG_EVERSION: return "unsupported version";
 	case DG_EBUSY: return "busy";
+	case DG_EMAPFULL: return "store map full";
 	}
 	return "unknown error";
 }

@@ -32,6 +32,8 @@ enum dg_err {
 	DG_ESTATE = -18,    /* wrong state (no identity yet, no network yet) */
 	DG_EVERSION = -19,  /* unknown format or store version */
 	DG_EBUSY = -20,     /* resource busy (store locked) */
+	DG_EMAPFULL = -21,  /* store map full: store/ grows it and retries;
+			     * never returned outside store/ */
 };
 
 /* Returns a static, lowercase description of code (never NULL). */

@@ -6,17 +6,17 @@
 
 #include "core/b32.h"
 
-#define ID_BYTES 34
+#define ID_BYTES 36
+#define SUM_LEN 4
 
 static void
-checksum(const uint8_t pk[32], uint8_t out[2])
+checksum(const uint8_t pk[32], uint8_t out[SUM_LEN])
 {
 	static const uint8_t ctx[] = "dugnad id";
 	uint8_t h[16];
 
 	crypto_generichash(h, sizeof h, pk, 32, ctx, sizeof ctx - 1);
-	out[0] = h[0];
-	out[1] = h[1];
+	memcpy(out, h, SUM_LEN);
 }
 
 void
@@ -32,7 +32,7 @@ core_ident_id_text(const uint8_t pk[32], char out[CORE_ID_TEXT])
 int
 core_ident_id_parse(const char *s, uint8_t pk[32])
 {
-	uint8_t raw[ID_BYTES], sum[2];
+	uint8_t raw[ID_BYTES], sum[SUM_LEN];
 	size_t n;
 
 	if (strlen(s) != CORE_ID_TEXT - 1)
@@ -41,7 +41,7 @@ core_ident_id_parse(const char *s, uint8_t pk[32])
 	    n != ID_BYTES)
 		return DG_EDECODE;
 	checksum(raw, sum);
-	if (memcmp(sum, raw + 32, 2) != 0)
+	if (memcmp(sum, raw + 32, SUM_LEN) != 0)
 		return DG_EINVAL;
 	memcpy(pk, raw, 32);
 	return 0;

@@ -2,9 +2,9 @@
  * numbers, and the passphrase key derivation.
  *
  * A node id is the node's Ed25519 public key.  Its text form is the
- * base32 of the key followed by a 2-byte checksum (BLAKE2b of the key),
- * 55 characters; a mistyped or truncated id is rejected rather than
- * taken for another node.  Safety numbers are five groups of five
+ * base32 of the key followed by a 4-byte checksum (BLAKE2b of the key),
+ * 58 characters; a truncated id is always rejected, a mistyped one
+ * except with probability 2^-32, rather than taken for another node.  Safety numbers are five groups of five
  * digits from a hash of the key, for two people to compare out loud in
  * any language.
  */
@@ -16,7 +16,7 @@
 
 #include "core/err.h"
 
-#define CORE_ID_TEXT 56     /* 55 characters and a NUL */
+#define CORE_ID_TEXT 59     /* 58 characters and a NUL */
 #define CORE_SAFETY_TEXT 30 /* "12345 67890 12345 67890 12345" + NUL */
 #define CORE_SALT_LEN 16
 

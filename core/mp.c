@@ -105,11 +105,11 @@ core_mp_check(const uint8_t *p, size_t len, const struct core_mp_limits *lim)
 			/* every element takes at least one byte */
 			if (n > len - off)
 				return DG_EDECODE;
-			if (n > 0) {
-				if (depth + 1 > maxdepth)
-					return DG_ELIMIT;
+			/* An empty container still nests one level. */
+			if (depth + 1 > maxdepth)
+				return DG_ELIMIT;
+			if (n > 0)
 				pending[++depth] = n;
-			}
 			break;
 		default:
 			break;

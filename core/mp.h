@@ -16,7 +16,8 @@
 #include "core/err.h"
 
 struct core_mp_limits {
-	size_t depth;   /* nesting of arrays and maps, top level = 1 */
+	size_t depth;   /* nesting of arrays and maps, top level = 1;
+			 * never more than 16 whatever is asked */
 	size_t count;   /* elements of one array, pairs of one map */
 	size_t items;   /* objects in the whole value */
 	size_t str;     /* bytes of one string */

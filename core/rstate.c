@@ -298,8 +298,9 @@ core_rstate_encode(const struct core_rstate *s, struct core_buf *out)
 
 static const struct core_mp_limits state_limits = {
 	.depth = 3,
-	.count = CORE_REFS_MAX,
-	.items = 5 * CORE_REFS_MAX + 5 * CORE_RECORD_FIELDS_MAX + 16,
+	.count = CORE_RSTATE_KEYS_MAX,
+	/* fields: at most CORE_RECORD_FIELDS_MAX new keys per entry */
+	.items = 5 * CORE_REFS_MAX + 5 * CORE_RSTATE_KEYS_MAX + 16,
 	.str = CORE_VALUE_MAX,
 	.bin = 32,
 };
@@ -336,7 +337,7 @@ decode_fields(const msgpack_object *a, struct core_rstate *s)
 
 	if (a->type != MSGPACK_OBJECT_ARRAY)
 		return DG_EDECODE;
-	if (a->via.array.size > CORE_RECORD_FIELDS_MAX)
+	if (a->via.array.size > CORE_RSTATE_KEYS_MAX)
 		return DG_ELIMIT;
 	s->f = calloc(a->via.array.size + 1, sizeof *s->f);
 	if (s->f == NULL)

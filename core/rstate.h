@@ -22,6 +22,13 @@
 #include "core/record.h"
 
 #define CORE_REFS_MAX 100000 /* entries about one record */
+/* Field keys ever set on one record, translations and unset ones
+ * included.  Merging never refuses a key (that would depend on the order
+ * of arrival); the bound follows from CORE_REFS_MAX entries of at most
+ * CORE_RECORD_FIELDS_MAX fields, and the CLI refuses to write more than
+ * CORE_RECORD_KEYS_SOFT keys itself. */
+#define CORE_RSTATE_KEYS_MAX (CORE_REFS_MAX * CORE_RECORD_FIELDS_MAX)
+#define CORE_RECORD_KEYS_SOFT 1024
 
 struct core_fstate {
 	char *key;   /* owned */
@@ -66,7 +73,7 @@ void core_rstate_init(struct core_rstate *s, const uint8_t id[CORE_RID_LEN]);
 void core_rstate_fini(struct core_rstate *s);
 
 /* Merges c into s.  Returns 0, DG_ELIMIT (too many entries about one
- * record) or DG_ENOMEM (s is then unchanged). */
+ * record) or DG_ENOMEM; s is unchanged on error. */
 int core_rstate_apply(struct core_rstate *s, const struct core_change *c)
     DG_WUR;
 

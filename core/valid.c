@@ -523,13 +523,16 @@ canon_langs(const char *s, size_t len, struct core_buf *b, const char **why)
 static int
 canon_phone(const char *s, size_t len, struct core_buf *b, const char **why)
 {
-	bool gap = false, started = false;
+	bool gap = false, started = false, plus = false;
 	size_t i, ndigits = 0;
 
 	*why = MSG_PHONE;
 	for (i = 0; i < len; i++) {
-		if (s[i] == '+' && i == 0) {
+		/* One '+' before the first digit: "+47 ..." or "(+47) ...". */
+		if (s[i] == '+' && !started && !plus) {
 			core_buf_ch(b, '+');
+			plus = true;
+			gap = false;
 		} else if (is_digit(s[i])) {
 			/* Any run of separators becomes one space, so the
 			 * grouping the user typed survives. */

@@ -24,7 +24,7 @@ store_err(int rc)
 	switch (rc) {
 	case 0: return 0;
 	case MDB_NOTFOUND: return DG_ENOTFOUND;
-	case MDB_MAP_FULL: return DG_ENOSPC;
+	case MDB_MAP_FULL: return DG_EMAPFULL;
 	case ENOSPC: return DG_ENOSPC;
 	case EDQUOT: return DG_ENOSPC;
 	case ENOMEM: return DG_ENOMEM;
@@ -84,8 +84,9 @@ store_put(struct store_txn *t, enum store_dbi dbi, const void *key,
 	MDB_val v = { vlen, (void *)(uintptr_t)val };
 	int rc = mdb_put(t->txn, t->db->dbi[dbi], &k, &v, 0);
 
-	/* MAP_FULL must reach store_db_write untranslated by callers: it is
-	 * retried there.  DG_ENOSPC from a put means exactly that. */
+	/* DG_EMAPFULL must reach store_db_write: it grows the map and runs
+	 * the transaction again.  A full disk (ENOSPC while LMDB spills
+	 * pages) is DG_ENOSPC and is not retried. */
 	return store_err(rc);
 }
 
@@ -109,6 +110,18 @@ open_dbis(struct store_db *db, int create)
 	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc != 0)
 		return store_err(rc);
+	/* A file where even "meta" was never created is a store whose
+	 * first transaction never committed: not a node yet.  One that has
+	 * "meta" but no version is damaged. */
+	if (!create && mdb_dbi_open(txn, dbi_names[DBI_META], 0,
+			   &db->dbi[DBI_META]) == MDB_NOTFOUND) {
+		MDB_envinfo info;
+
+		mdb_txn_abort(txn);
+		mdb_env_info(db->env, &info);
+		/* Pages past the two meta pages mean something was written. */
+		return info.me_last_pgno > 1 ? DG_ECORRUPT : DG_ENOTFOUND;
+	}
 	for (i = 0; i < DBI_COUNT; i++) {
 		rc = mdb_dbi_open(txn, dbi_names[i], MDB_CREATE, &db->dbi[i]);
 		if (rc != 0)
@@ -118,7 +131,7 @@ open_dbis(struct store_db *db, int create)
 	if (rc == MDB_NOTFOUND) {
 		if (!create) {
 			mdb_txn_abort(txn);
-			return DG_ENOTFOUND;
+			return DG_ECORRUPT;
 		}
 		store_be64(ver, STORE_VERSION);
 		v.mv_size = sizeof ver;
@@ -131,6 +144,11 @@ open_dbis(struct store_db *db, int create)
 	} else if (v.mv_size != 8) {
 		mdb_txn_abort(txn);
 		return DG_ECORRUPT;
+	} else if (store_get_be64(v.mv_data) == 0 ||
+	    store_get_be64(v.mv_data) > 1000) {
+		/* Layout versions count up from 1, slowly. */
+		mdb_txn_abort(txn);
+		return DG_ECORRUPT;
 	} else if (store_get_be64(v.mv_data) > STORE_VERSION) {
 		mdb_txn_abort(txn);
 		return DG_EVERSION;
@@ -141,6 +159,52 @@ open_dbis(struct store_db *db, int create)
 fail:
 	mdb_txn_abort(txn);
 	return store_err(rc);
+}
+
+static int
+env_open(struct store_db *db, size_t map_size, int create)
+{
+	int rc;
+
+	rc = mdb_env_create(&db->env);
+	if (rc != 0) {
+		db->env = NULL;
+		return store_err(rc);
+	}
+	mdb_env_set_maxdbs(db->env, DBI_COUNT);
+	rc = mdb_env_set_mapsize(db->env, map_size ? map_size : DEFAULT_MAP);
+	if (rc == 0)
+		rc = mdb_env_open(db->env, db->dir, MDB_NOTLS, 0600);
+	if (rc != 0)
+		return rc == MDB_INVALID ? DG_ECORRUPT : store_err(rc);
+	rc = open_dbis(db, create);
+	if (rc == DG_EMAPFULL) {
+		/* A tiny initial map may not even hold the empty layout. */
+		mdb_env_set_mapsize(db->env, DEFAULT_MAP);
+		rc = open_dbis(db, create);
+	}
+	return rc == DG_EMAPFULL ? DG_ENOSPC : rc;
+}
+
+/* mkdir -p, new directories private to the user. */
+static int
+make_dirs(const char *dir)
+{
+	char path[4096];
+	size_t i, n = strlen(dir);
+
+	if (n == 0 || n >= sizeof path)
+		return DG_EINVAL;
+	memcpy(path, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return store_err(errno);
+		path[i] = dir[i];
+	}
+	return 0;
 }
 
 int
@@ -159,8 +223,9 @@ store_db_open(const char *dir, int create, size_t map_size,
 	if (stat(path, &st) != 0) {
 		if (!create)
 			return DG_ENOTFOUND;
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return store_err(errno);
+		rc = make_dirs(dir);
+		if (rc != 0)
+			return rc;
 	}
 	db = calloc(1, sizeof *db);
 	if (db == NULL)
@@ -182,26 +247,7 @@ store_db_open(const char *dir, int create, size_t map_size,
 		rc = store_err(errno);
 		goto fail;
 	}
-	rc = mdb_env_create(&db->env);
-	if (rc != 0) {
-		db->env = NULL;
-		rc = store_err(rc);
-		goto fail;
-	}
-	mdb_env_set_maxdbs(db->env, DBI_COUNT);
-	rc = mdb_env_set_mapsize(db->env, map_size ? map_size : DEFAULT_MAP);
-	if (rc == 0)
-		rc = mdb_env_open(db->env, dir, MDB_NOTLS, 0600);
-	if (rc != 0) {
-		rc = rc == MDB_INVALID ? DG_ECORRUPT : store_err(rc);
-		goto fail;
-	}
-	rc = open_dbis(db, create);
-	if (rc == DG_ENOSPC) {
-		/* A tiny initial map may not even hold the empty layout. */
-		mdb_env_set_mapsize(db->env, DEFAULT_MAP);
-		rc = open_dbis(db, create);
-	}
+	rc = env_open(db, map_size, create);
 	if (rc != 0)
 		goto fail;
 	*out = db;
@@ -280,12 +326,9 @@ store_db_write(struct store_db *db, store_txn_fn fn, void *ctx)
 				return store_err(rc);
 		} else {
 			mdb_txn_abort(t.txn);
-			if (rc != DG_ENOSPC)
+			if (rc != DG_EMAPFULL)
 				return rc;
 		}
-		/* The map (not the disk) is full only when LMDB says
-		 * MAP_FULL; the DG_ENOSPC from a put is that case, a full
-		 * disk shows up at commit as ENOSPC. */
 		rc = grow(db);
 		if (rc != 0)
 			return rc;
@@ -311,34 +354,52 @@ int
 store_db_compact(struct store_db *db)
 {
 	char tmp[4096], dst[4096];
-	int fd, rc;
+	size_t map;
+	int fd, rc, dfd;
 
 	if (snprintf(tmp, sizeof tmp, "%s/compact.tmp", db->dir) >=
 		(int)sizeof tmp ||
 	    snprintf(dst, sizeof dst, "%s/data.mdb", db->dir) >=
 		(int)sizeof dst)
 		return DG_EINVAL;
-	if (flock(db->lockfd, LOCK_EX | LOCK_NB) != 0)
+	/* Converting a shared flock to exclusive releases it first; on
+	 * failure take the shared lock back before returning. */
+	if (flock(db->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		flock(db->lockfd, LOCK_SH);
 		return DG_EBUSY;
+	}
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return store_err(errno);
+	if (fd < 0) {
+		rc = errno;
+		goto out;
+	}
 	rc = mdb_env_copyfd2(db->env, fd, MDB_CP_COMPACT);
 	if (rc == 0 && fsync(fd) != 0)
 		rc = errno;
 	if (close(fd) != 0 && rc == 0)
 		rc = errno;
+	if (rc == 0 && rename(tmp, dst) != 0)
+		rc = errno;
 	if (rc != 0) {
 		unlink(tmp);
-		flock(db->lockfd, LOCK_SH);
-		return store_err(rc);
+		goto out;
 	}
-	/* rename() replaces data.mdb atomically; the open environment maps
-	 * the old inode, so the caller must close and reopen the store. */
-	rc = rename(tmp, dst) != 0 ? errno : 0;
-	if (rc != 0)
-		unlink(tmp);
+	dfd = open(db->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	/* The environment maps the old file.  Reopen it while still alone
+	 * (exclusive lock), so LMDB rebuilds its lock file for the new data
+	 * file before any other process can open it. */
+	map = store_db_map_size(db);
+	mdb_env_close(db->env);
+	db->env = NULL;
+	rc = env_open(db, map, 0);
+	flock(db->lockfd, LOCK_SH);
+	return rc;
+out:
 	flock(db->lockfd, LOCK_SH);
 	return store_err(rc);
 }

@@ -47,8 +47,11 @@ int store_db_write(struct store_db *db, store_txn_fn fn, void *ctx) DG_WUR;
 int store_db_read(struct store_db *db, store_txn_fn fn, void *ctx) DG_WUR;
 
 /* Writes a compacted copy of the environment (free pages left out, so
- * deleted values are gone from the file) and puts it in place of the
- * old data file.  Returns 0, DG_EIO or DG_ENOSPC. */
+ * deleted values are gone from the file), puts it in place of the old
+ * data file and reopens the environment on it.  Needs the store alone:
+ * returns DG_EBUSY while another process has it open.  Returns 0,
+ * DG_EBUSY, DG_EIO or DG_ENOSPC; on an error after the switch the
+ * environment is closed and db only good for store_db_close. */
 int store_db_compact(struct store_db *db) DG_WUR;
 
 /* The id of the node's network (readable without the passphrase: it is

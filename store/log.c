@@ -14,9 +14,12 @@ entry_key(uint8_t key[KEY_LEN], const uint8_t author[CORE_KEY_LEN],
 	store_be64(key + CORE_KEY_LEN, seq);
 }
 
-int
-store_log_head(struct store_txn *t, const uint8_t author[CORE_KEY_LEN],
-    uint64_t *seq, uint8_t hash[CORE_KEY_LEN])
+/* Heads: author -> seq (8, big endian) || entry hash (32) || HLC (8). */
+#define HEAD_LEN (8 + CORE_KEY_LEN + 8)
+
+static int
+head_get(struct store_txn *t, const uint8_t author[CORE_KEY_LEN],
+    uint64_t *seq, uint8_t hash[CORE_KEY_LEN], uint64_t *hlc)
 {
 	MDB_val v;
 	int rc;
@@ -24,11 +27,21 @@ store_log_head(struct store_txn *t, const uint8_t author[CORE_KEY_LEN],
 	rc = store_get(t, DBI_HEADS, author, CORE_KEY_LEN, &v);
 	if (rc != 0)
 		return rc;
-	if (v.mv_size != 8 + CORE_KEY_LEN)
+	if (v.mv_size != HEAD_LEN)
 		return DG_ECORRUPT;
 	*seq = store_get_be64(v.mv_data);
 	memcpy(hash, (const uint8_t *)v.mv_data + 8, CORE_KEY_LEN);
+	*hlc = store_get_be64((const uint8_t *)v.mv_data + 8 + CORE_KEY_LEN);
 	return 0;
+}
+
+int
+store_log_head(struct store_txn *t, const uint8_t author[CORE_KEY_LEN],
+    uint64_t *seq, uint8_t hash[CORE_KEY_LEN])
+{
+	uint64_t hlc;
+
+	return head_get(t, author, seq, hash, &hlc);
 }
 
 /* Stored value: header length (1 byte), header, signature. */
@@ -89,8 +102,8 @@ store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
 {
 	struct store_entry tmp, *x = e ? e : &tmp;
 	uint8_t key[KEY_LEN], head_hash[CORE_KEY_LEN], bh[CORE_KEY_LEN];
-	uint8_t val[1 + CORE_HDR_MAX + CORE_SIG_LEN], hv[8 + CORE_KEY_LEN];
-	uint64_t head = 0;
+	uint8_t val[1 + CORE_HDR_MAX + CORE_SIG_LEN], hv[HEAD_LEN];
+	uint64_t head = 0, head_hlc = 0;
 	MDB_val old;
 	int rc;
 
@@ -105,6 +118,12 @@ store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
 	memcpy(x->sig, sig, CORE_SIG_LEN);
 	core_entry_hash(hdr, hlen, x->hash);
 
+	/* The signature first: only a signed entry can prove a fork. */
+	if (!(flags & STORE_LOG_SIGNED)) {
+		rc = core_entry_verify(hdr, hlen, x->hdr.author, sig);
+		if (rc != 0)
+			return rc;
+	}
 	entry_key(key, x->hdr.author, x->hdr.seq);
 	rc = store_get(t, DBI_ENTRIES, key, KEY_LEN, &old);
 	if (rc == 0) {
@@ -117,12 +136,7 @@ store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
 	}
 	if (rc != DG_ENOTFOUND)
 		return rc;
-	if (!(flags & STORE_LOG_SIGNED)) {
-		rc = core_entry_verify(hdr, hlen, x->hdr.author, sig);
-		if (rc != 0)
-			return rc;
-	}
-	rc = store_log_head(t, x->hdr.author, &head, head_hash);
+	rc = head_get(t, x->hdr.author, &head, head_hash, &head_hlc);
 	if (rc == DG_ENOTFOUND)
 		head = 0;
 	else if (rc != 0)
@@ -130,6 +144,10 @@ store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
 	if (x->hdr.seq != head + 1)
 		return DG_ECHAIN;
 	if (head > 0 && memcmp(x->hdr.prev, head_hash, CORE_KEY_LEN) != 0)
+		return DG_ECHAIN;
+	/* An author's clock only moves forward, so no two of its entries
+	 * share a merge stamp. */
+	if (head > 0 && x->hdr.hlc <= head_hlc)
 		return DG_ECHAIN;
 	if (body != NULL) {
 		if (blen != x->hdr.body_len)
@@ -150,6 +168,7 @@ store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
 		return rc;
 	store_be64(hv, x->hdr.seq);
 	memcpy(hv + 8, x->hash, CORE_KEY_LEN);
+	store_be64(hv + 8 + CORE_KEY_LEN, x->hdr.hlc);
 	rc = store_put(t, DBI_HEADS, x->hdr.author, CORE_KEY_LEN, hv,
 	    sizeof hv);
 	if (rc != 0)
@@ -246,7 +265,7 @@ store_log_heads(struct store_txn *t, store_head_fn fn, void *ctx)
 			rc = store_err(rc);
 			break;
 		}
-		if (k.mv_size != CORE_KEY_LEN || v.mv_size != 8 + CORE_KEY_LEN) {
+		if (k.mv_size != CORE_KEY_LEN || v.mv_size != HEAD_LEN) {
 			rc = DG_ECORRUPT;
 			break;
 		}
@@ -265,7 +284,7 @@ struct verify_ctx {
 	void *ctx;
 	uint64_t checked, problems;
 	uint8_t author[CORE_KEY_LEN]; /* author of the previous entry */
-	uint64_t seq;
+	uint64_t seq, hlc;
 	uint8_t hash[CORE_KEY_LEN];
 	int have;
 };
@@ -316,6 +335,9 @@ verify_one(void *ctx, const struct store_entry *e, int erc)
 	    memcmp(h->prev, v->hash, CORE_KEY_LEN) != 0)
 		rc = report(v, h->author, h->seq, DG_ECHAIN,
 		    "previous-entry hash does not match");
+	if (rc == 0 && same && h->hlc <= v->hlc)
+		rc = report(v, h->author, h->seq, DG_ECHAIN,
+		    "clock goes backwards");
 	if (rc == 0 && e->body != NULL) {
 		core_entry_body_hash(e->body, e->body_len, bh);
 		if (e->body_len != h->body_len ||
@@ -326,6 +348,7 @@ verify_one(void *ctx, const struct store_entry *e, int erc)
 	memcpy(v->author, h->author, CORE_KEY_LEN);
 	v->seq = h->seq;
 	memcpy(v->hash, e->hash, CORE_KEY_LEN);
+	v->hlc = h->hlc;
 	v->have = 1;
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include "core/box.h"
 #include "core/hlc.h"
 #include "core/ident.h"
+#include "core/text.h"
 #include "store/internal.h"
 
 #define KDF_VAL_LEN (CORE_SALT_LEN + 16)
@@ -602,6 +603,10 @@ store_node_network_create(struct store_node *n, const char *name)
 		return DG_EEXIST;
 	if (name[0] == '\0' || strlen(name) > CORE_NET_NAME_MAX)
 		return DG_EINVAL;
+	/* The genesis body is decoded strictly by every member. */
+	rc = core_text_check_value(name, strlen(name), false);
+	if (rc != 0)
+		return rc;
 	c = sodium_malloc(sizeof *c);
 	if (c == NULL)
 		return DG_ENOMEM;

@@ -51,7 +51,8 @@ int store_node_network(struct store_node *n, uint8_t net[32], char **name)
 /* Founds a network: writes the genesis entry (name; this node the first
  * coordinator) and the delivery of a fresh content key for epoch 1
  * sealed to this node.  Returns 0, DG_EEXIST (already in a network),
- * DG_EINVAL (bad name) or a store error. */
+ * DG_EINVAL (empty, too long or control characters), DG_EUTF8 or a
+ * store error. */
 int store_node_network_create(struct store_node *n, const char *name)
     DG_WUR;
 

@@ -452,22 +452,5 @@ store_node_reindex(struct store_node *n)
 int
 store_node_compact(struct store_node *n)
 {
-	struct store_db *db;
-	char *dir;
-	int rc;
-
-	rc = store_db_compact(n->db);
-	if (rc != 0)
-		return rc;
-	dir = strdup(store_db_dir(n->db));
-	if (dir == NULL)
-		return DG_ENOMEM;
-	store_db_close(n->db);
-	n->db = NULL;
-	rc = store_db_open(dir, 0, 0, &db);
-	free(dir);
-	if (rc != 0)
-		return rc;
-	n->db = db;
-	return 0;
+	return store_db_compact(n->db);
 }

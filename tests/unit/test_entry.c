@@ -68,7 +68,12 @@ rnd_hdr(struct core_hdr *h)
 	}
 	h->hlc = rnd_mag(UINT64_MAX);
 	h->kind = kinds[rnd() % sizeof kinds];
+	/* epoch 0 exactly for key deliveries */
 	h->epoch = (uint32_t)rnd_mag(UINT32_MAX);
+	if (h->kind == CORE_KIND_KEYS)
+		h->epoch = 0;
+	else if (h->epoch == 0)
+		h->epoch = 1;
 	rnd_bytes(h->body_hash, sizeof h->body_hash);
 	h->body_len = (uint32_t)rnd_mag(CORE_BODY_MAX);
 }
@@ -245,6 +250,7 @@ test_every_mutation(void)
 		if (round == 1) {
 			h.seq = 2;
 			h.hlc = 5;
+			h.kind = CORE_KIND_KEYS;
 			h.epoch = 0;
 			h.body_len = 0;
 		}
@@ -381,6 +387,7 @@ test_field_rules(void)
 	/* kinds: exactly the known ones */
 	for (k = 0; k < 256; k++) {
 		h.kind = (uint8_t)k;
+		h.epoch = k == CORE_KIND_KEYS ? 0 : 1;
 		rc = decode_built(&h, &plain);
 		if (memchr(kinds, k, sizeof kinds) != NULL) {
 			T_EQ_INT(rc, 0);
@@ -394,6 +401,23 @@ test_field_rules(void)
 	T_EQ_STR(core_entry_kind_name(CORE_KIND_RECORD), "record");
 	T_EQ_STR(core_entry_kind_name(CORE_KIND_ERASE), "erase");
 	h.kind = CORE_KIND_RECORD;
+	h.epoch = 1;
+	/* Epoch 0 (no content key) exactly for key deliveries: any other
+	 * body is encrypted, and a key delivery is never. */
+	h.epoch = 0;
+	T_EQ_INT(decode_built(&h, &plain), DG_EDECODE);
+	h.kind = CORE_KIND_KEYS;
+	T_EQ_INT(decode_built(&h, &plain), 0);
+	h.epoch = 1;
+	T_EQ_INT(decode_built(&h, &plain), DG_EDECODE);
+	h.epoch = UINT32_MAX;
+	T_EQ_INT(decode_built(&h, &plain), DG_EDECODE);
+	h.kind = CORE_KIND_GENESIS;
+	T_EQ_INT(decode_built(&h, &plain), 0);
+	h.epoch = 0;
+	T_EQ_INT(decode_built(&h, &plain), DG_EDECODE);
+	h.kind = CORE_KIND_RECORD;
+	h.epoch = 1;
 	/* body_len limit */
 	h.body_len = CORE_BODY_MAX;
 	T_EQ_INT(decode_built(&h, &plain), 0);
@@ -402,10 +426,9 @@ test_field_rules(void)
 	h.body_len = UINT32_MAX;
 	T_ASSERT(decode_built(&h, &plain) != 0);
 	h.body_len = 10;
-	/* epoch and seq over their widths: a 64-bit epoch */
+	/* epoch over its width: a 64-bit epoch */
 	s = plain;
 	s.width[4] = 4;
-	h.epoch = 0;
 	T_EQ_INT(decode_built(&h, &s), DG_EDECODE);
 	/* shape: wrong element count, wrong key types and sizes */
 	s = plain;
