@@ -155,7 +155,15 @@ canon_value(const struct core_fdef *def, const char *key, const char *value,
 				snprintf(zone, sizeof zone, "UTC");
 			tz = zone;
 		}
-		if (cli_tz_offset(tz, &w, &off) == 0) {
+		rc = cli_tz_offset(tz, &w, &off);
+		if (rc == DG_EINVAL) {
+			snprintf(why, whylen, "%s: %02d:%02d does not exist on "
+			    "%04d-%02d-%02d in %s (the clocks jump that night); "
+			    "choose another time", key, w.hour, w.min, w.year,
+			    w.month, w.day, tz);
+			return EXIT_DATA;
+		}
+		if (rc == 0) {
 			snprintf(fixed, sizeof fixed,
 			    "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", w.year,
 			    w.month, w.day, w.hour, w.min, w.sec,

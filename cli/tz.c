@@ -306,6 +306,11 @@ offset_fn(void *ctx)
 	tm.tm_isdst = -1;
 	if (mktime(&tm) == (time_t)-1)
 		return DG_EINVAL;
+	/* mktime moves a time in a spring-forward gap; such a wall-clock
+	 * time does not exist in the zone. */
+	if (tm.tm_hour != a->wall->hour || tm.tm_min != a->wall->min ||
+	    tm.tm_mday != a->wall->day)
+		return DG_EINVAL;
 	*a->offset = (int)(tm.tm_gmtoff / 60);
 	return 0;
 }

@@ -34,9 +34,10 @@ int cli_tz_observances(const char *tzid, int64_t from, int64_t to,
 int cli_tz_local(char *out, size_t cap) DG_WUR;
 
 /* Offset in minutes east of UTC of zone tzid at the wall-clock time
- * wall (its offset_min is ignored); for a time that does not exist or
- * exists twice (DST changes), the C library's choice.  Returns 0,
- * DG_EINVAL, DG_ENOTFOUND or DG_ENOMEM. */
+ * wall (its offset_min is ignored); for a time that exists twice (the
+ * autumn change) the C library's choice.  Returns 0, DG_EINVAL (the
+ * time does not exist there: the spring-forward gap), DG_ENOTFOUND (no
+ * such zone) or DG_ENOMEM. */
 int cli_tz_offset(const char *tzid, const struct core_datetime *wall,
     int *offset_min) DG_WUR;
 

@@ -70,8 +70,9 @@ cli_fail(const struct cli *c, int code, const char *doing)
 		break;
 	case DG_ECORRUPT:
 		cli_err(c, "%s: the store in %s is damaged; run 'dugnad "
-			   "verify' and restore it from a backup or a peer",
-		    doing, c->dir);
+			   "verify': if it finds no problem, 'dugnad reindex' "
+			   "rebuilds the views, else restore a backup", doing,
+		    c->dir);
 		break;
 	case DG_EVERSION:
 		cli_err(c, "%s: the store in %s was made by a newer dugnad; "
@@ -85,7 +86,9 @@ cli_fail(const struct cli *c, int code, const char *doing)
 		cli_err(c, "%s: permission denied on %s", doing, c->dir);
 		break;
 	case DG_EPASS:
-		cli_err(c, "wrong passphrase (nothing was changed); try again");
+		cli_err(c, "wrong passphrase (nothing was changed); try again. "
+			   "If you are sure of it, the store may be damaged: "
+			   "run 'dugnad verify'");
 		break;
 	case DG_ESTATE:
 		cli_err(c, "%s: this node has no network yet; run 'dugnad "
