@@ -280,7 +280,7 @@ run(struct cli *c, struct pick *p)
 
 	rc = cli_open(c, true, &n);
 	if (rc != 0)
-		return rc;
+		goto out;
 	p->now = (int64_t)time(NULL);
 	rc = store_node_records(n, pick_one, p);
 	store_node_close(n);
