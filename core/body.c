@@ -54,9 +54,57 @@ core_body_encode(const struct core_body *b, struct core_buf *out)
 	case CORE_KIND_GENESIS:
 		if (b->name == NULL)
 			return DG_EINVAL;
-		msgpack_pack_map(&pk, 1);
+		msgpack_pack_map(&pk, 2);
 		pack_str(&pk, "name");
 		pack_str(&pk, b->name);
+		pack_str(&pk, "nonce");
+		pack_bin(&pk, b->nonce, CORE_NONCE16);
+		break;
+	case CORE_KIND_ADMIT:
+		if (b->name == NULL)
+			return DG_EINVAL;
+		msgpack_pack_map(&pk, 4);
+		pack_str(&pk, "pk");
+		pack_bin(&pk, b->pk, 32);
+		pack_str(&pk, "role");
+		msgpack_pack_uint8(&pk, b->role);
+		pack_str(&pk, "name");
+		pack_str(&pk, b->name);
+		pack_str(&pk, "invite");
+		if (b->has_invite)
+			pack_bin(&pk, b->invite, 32);
+		else
+			msgpack_pack_nil(&pk);
+		break;
+	case CORE_KIND_REVOKE:
+		msgpack_pack_map(&pk, 3);
+		pack_str(&pk, "pk");
+		pack_bin(&pk, b->pk, 32);
+		pack_str(&pk, "upto");
+		msgpack_pack_uint64(&pk, b->upto);
+		pack_str(&pk, "reason");
+		pack_str(&pk, b->reason ? b->reason : "");
+		break;
+	case CORE_KIND_INVITE:
+		msgpack_pack_map(&pk, 5);
+		pack_str(&pk, "id");
+		pack_bin(&pk, b->invite, 32);
+		pack_str(&pk, "role");
+		msgpack_pack_uint8(&pk, b->role);
+		pack_str(&pk, "approved");
+		if (b->approved)
+			msgpack_pack_true(&pk);
+		else
+			msgpack_pack_false(&pk);
+		pack_str(&pk, "expires");
+		msgpack_pack_uint64(&pk, b->expires);
+		pack_str(&pk, "uses");
+		msgpack_pack_uint64(&pk, b->uses);
+		break;
+	case CORE_KIND_UNINVITE:
+		msgpack_pack_map(&pk, 1);
+		pack_str(&pk, "id");
+		pack_bin(&pk, b->invite, 32);
 		break;
 	case CORE_KIND_KEYS:
 		msgpack_pack_map(&pk, 2);
@@ -145,6 +193,41 @@ dup_str(const msgpack_object *o)
 		s[o->via.str.size] = '\0';
 	}
 	return s;
+}
+
+static int
+get_bin(const msgpack_object *o, uint8_t *out, size_t n)
+{
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != n)
+		return DG_EDECODE;
+	memcpy(out, o->via.bin.ptr, n);
+	return 0;
+}
+
+static int
+get_role(const msgpack_object *o, uint8_t *role)
+{
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+	    (o->via.u64 != CORE_ROLE_VOLUNTEER &&
+		o->via.u64 != CORE_ROLE_COORDINATOR))
+		return DG_EDECODE;
+	*role = (uint8_t)o->via.u64;
+	return 0;
+}
+
+/* A name or reason: min..max bytes of one line of text.  It reaches
+ * every member's terminal, so no control characters. */
+static int
+get_line(const msgpack_object *o, size_t min, size_t max, char **out)
+{
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size < min ||
+	    o->via.str.size > max)
+		return DG_EDECODE;
+	if (o->via.str.size > 0 &&
+	    core_text_check_value(o->via.str.ptr, o->via.str.size, false) != 0)
+		return DG_EDECODE;
+	*out = dup_str(o);
+	return *out ? 0 : DG_ENOMEM;
 }
 
 static int
@@ -256,18 +339,54 @@ decode_map(uint8_t kind, const msgpack_object *m, struct core_body *b)
 
 	switch (kind) {
 	case CORE_KIND_GENESIS:
-		if (n != 1 || !key_is(&kv[0].key, "name") ||
-		    kv[0].val.type != MSGPACK_OBJECT_STR ||
-		    kv[0].val.via.str.size == 0 ||
-		    kv[0].val.via.str.size > CORE_NET_NAME_MAX)
+		if (n != 2 || !key_is(&kv[0].key, "name") ||
+		    !key_is(&kv[1].key, "nonce") ||
+		    get_bin(&kv[1].val, b->nonce, CORE_NONCE16) != 0)
 			return DG_EDECODE;
-		/* The name reaches every member's terminal: one line of
-		 * text, no control characters. */
-		if (core_text_check_value(kv[0].val.via.str.ptr,
-			kv[0].val.via.str.size, false) != 0)
+		return get_line(&kv[0].val, 1, CORE_NET_NAME_MAX, &b->name);
+	case CORE_KIND_ADMIT:
+		if (n != 4 || !key_is(&kv[0].key, "pk") ||
+		    !key_is(&kv[1].key, "role") || !key_is(&kv[2].key, "name") ||
+		    !key_is(&kv[3].key, "invite") ||
+		    get_bin(&kv[0].val, b->pk, 32) != 0 ||
+		    get_role(&kv[1].val, &b->role) != 0)
 			return DG_EDECODE;
-		b->name = dup_str(&kv[0].val);
-		return b->name ? 0 : DG_ENOMEM;
+		if (kv[3].val.type != MSGPACK_OBJECT_NIL) {
+			if (get_bin(&kv[3].val, b->invite, 32) != 0)
+				return DG_EDECODE;
+			b->has_invite = true;
+		}
+		return get_line(&kv[2].val, 1, CORE_NAME_MAX, &b->name);
+	case CORE_KIND_REVOKE:
+		if (n != 3 || !key_is(&kv[0].key, "pk") ||
+		    !key_is(&kv[1].key, "upto") ||
+		    !key_is(&kv[2].key, "reason") ||
+		    get_bin(&kv[0].val, b->pk, 32) != 0 ||
+		    kv[1].val.type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			return DG_EDECODE;
+		b->upto = kv[1].val.via.u64;
+		return get_line(&kv[2].val, 0, CORE_REASON_MAX, &b->reason);
+	case CORE_KIND_INVITE:
+		if (n != 5 || !key_is(&kv[0].key, "id") ||
+		    !key_is(&kv[1].key, "role") ||
+		    !key_is(&kv[2].key, "approved") ||
+		    !key_is(&kv[3].key, "expires") ||
+		    !key_is(&kv[4].key, "uses") ||
+		    get_bin(&kv[0].val, b->invite, 32) != 0 ||
+		    get_role(&kv[1].val, &b->role) != 0 ||
+		    kv[2].val.type != MSGPACK_OBJECT_BOOLEAN ||
+		    kv[3].val.type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    kv[4].val.type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    kv[4].val.via.u64 == 0)
+			return DG_EDECODE;
+		b->approved = kv[2].val.via.boolean;
+		b->expires = kv[3].val.via.u64;
+		b->uses = kv[4].val.via.u64;
+		return 0;
+	case CORE_KIND_UNINVITE:
+		if (n != 1 || !key_is(&kv[0].key, "id"))
+			return DG_EDECODE;
+		return get_bin(&kv[0].val, b->invite, 32);
 	case CORE_KIND_KEYS:
 		if (n != 2 || !key_is(&kv[0].key, "epoch") ||
 		    !key_is(&kv[1].key, "to") ||
@@ -330,6 +449,7 @@ core_body_fini(struct core_body *b)
 	if (b == NULL)
 		return;
 	free(b->name);
+	free(b->reason);
 	free(b->to);
 	for (i = 0; i < b->nset; i++) {
 		free(b->set[i].key);
@@ -340,4 +460,16 @@ core_body_fini(struct core_body *b)
 	}
 	free(b->set);
 	memset(b, 0, sizeof *b);
+}
+
+void
+core_body_net_id(const uint8_t founder[32], const uint8_t nonce[CORE_NONCE16],
+    uint8_t net[32])
+{
+	static const uint8_t key[] = "dugnad net id";
+	uint8_t in[32 + CORE_NONCE16];
+
+	memcpy(in, founder, 32);
+	memcpy(in + 32, nonce, CORE_NONCE16);
+	crypto_generichash(net, 32, in, sizeof in, key, sizeof key - 1);
 }

@@ -2,19 +2,29 @@
  *
  * Bodies are msgpack maps with short string keys (doc/protocol.md):
  *
- *   genesis  {"name": str}
- *   keys     {"epoch": uint, "to": [[member pk (bin 32), sealed key
- *            (bin 80)], ...]}          crypto_box_seal to the member
+ *   genesis  {"name": str, "nonce": bin 16}
+ *   keys     {"epoch": uint, "to": [[member pk (bin 32), sealed keys
+ *            (bin 112)], ...]}   crypto_box_seal to the member of the
+ *            epoch's content key (32) || network key (32)
+ *   admit    {"pk": bin 32, "role": uint, "name": str,
+ *            "invite": bin 32 | nil}
+ *   revoke   {"pk": bin 32, "upto": uint, "reason": str}
+ *   invite   {"id": bin 32, "role": uint, "approved": bool,
+ *            "expires": uint, "uses": uint}
+ *   uninvite {"id": bin 32}
  *   record   {"id": bin 16, "type": uint, "set": {field: str | nil}}
  *   remove   {"id": bin 16}
  *   erase    {"id": bin 16}
  *
- * Decoding is strict: exactly these keys, field names that exist for
- * the record type, values in canonical form (core/valid.h).
+ * Keys are written in exactly this order.  Decoding is strict: exactly
+ * these keys in this order, field names that exist for the record type,
+ * values in canonical form (core/valid.h), names and reasons one line of
+ * text.
  */
 #ifndef CORE_BODY_H
 #define CORE_BODY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,9 +33,17 @@
 #include "core/record.h"
 
 #define CORE_NET_NAME_MAX 200 /* bytes of a network name */
-#define CORE_SEALED_LEN 80    /* crypto_box_SEALBYTES + 32 */
-#define CORE_MEMBERS_MAX 512  /* recipients of one key delivery (a
-                               * 64 KiB body holds about 550) */
+#define CORE_SEALED_LEN 112   /* crypto_box_SEALBYTES + 64 */
+#define CORE_NAME_MAX 100     /* bytes of a member's display name */
+#define CORE_REASON_MAX 200   /* bytes of a revocation reason */
+#define CORE_NONCE16 16
+
+enum core_role {
+	CORE_ROLE_VOLUNTEER = 1,
+	CORE_ROLE_COORDINATOR = 2,
+};
+#define CORE_MEMBERS_MAX 400  /* recipients of one key delivery (each
+                               * takes 151 bytes of a 64 KiB body) */
 
 struct core_sealed {
 	uint8_t pk[32];
@@ -34,8 +52,20 @@ struct core_sealed {
 
 struct core_body {
 	uint8_t kind; /* enum core_kind */
-	/* genesis */
+	/* genesis: name, nonce; admit: name (the member's), pk, role,
+	 * invite; revoke: pk, upto, reason; invite: invite (its id), role,
+	 * approved, expires, uses; uninvite: invite */
 	char *name; /* owned */
+	uint8_t nonce[CORE_NONCE16];
+	uint8_t pk[32];
+	uint8_t role; /* enum core_role */
+	bool has_invite;
+	uint8_t invite[32];
+	uint64_t upto;
+	char *reason; /* owned */
+	bool approved;
+	uint64_t expires; /* Unix seconds, 0 = never */
+	uint64_t uses;
 	/* keys */
 	uint32_t epoch;
 	size_t nto;
@@ -56,6 +86,12 @@ int core_body_encode(const struct core_body *b, struct core_buf *out) DG_WUR;
  * DG_ENOMEM. */
 int core_body_decode(uint8_t kind, const uint8_t *p, size_t len,
     struct core_body *b) DG_WUR;
+
+/* The network id a founder's genesis defines: BLAKE2b-256 keyed
+ * "dugnad net id" of founder pk || nonce.  A genesis whose author and
+ * nonce do not give the network's id is not that network's. */
+void core_body_net_id(const uint8_t founder[32],
+    const uint8_t nonce[CORE_NONCE16], uint8_t net[32]);
 
 /* Frees (wiping) what b owns; accepts NULL. */
 void core_body_fini(struct core_body *b);

@@ -20,6 +20,8 @@ core_entry_kind_name(uint8_t kind)
 	case CORE_KIND_KEYS: return "keys";
 	case CORE_KIND_ADMIT: return "admit";
 	case CORE_KIND_REVOKE: return "revoke";
+	case CORE_KIND_INVITE: return "invite";
+	case CORE_KIND_UNINVITE: return "uninvite";
 	case CORE_KIND_RECORD: return "record";
 	case CORE_KIND_REMOVE: return "remove";
 	case CORE_KIND_ERASE: return "erase";

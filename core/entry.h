@@ -30,8 +30,11 @@
 enum core_kind {
 	CORE_KIND_GENESIS = 1, /* founds a network: name; author = founder */
 	CORE_KIND_KEYS = 2,    /* epoch 0: a content key sealed to members */
-	CORE_KIND_ADMIT = 3,   /* membership (issue: membership) */
-	CORE_KIND_REVOKE = 4,
+	CORE_KIND_ADMIT = 3,   /* a coordinator admits a member (or changes
+				* its role) */
+	CORE_KIND_REVOKE = 4,  /* a coordinator revokes a member */
+	CORE_KIND_INVITE = 5,  /* a coordinator records an invite's hash */
+	CORE_KIND_UNINVITE = 6, /* a coordinator cancels an invite */
 	CORE_KIND_RECORD = 16, /* creates or edits a directory record */
 	CORE_KIND_REMOVE = 17, /* tombstone for a record */
 	CORE_KIND_ERASE = 18,  /* erasure of a record's content */

@@ -16,6 +16,7 @@
 
 static const char *const dbi_names[DBI_COUNT] = {
 	"meta", "entries", "bodies", "heads", "keyring", "views", "dropped",
+	"mindex", "local", "forks",
 };
 
 int

@@ -14,9 +14,13 @@ enum store_dbi {
 	DBI_ENTRIES, /* author || seq  -> header length, header, signature */
 	DBI_BODIES,  /* author || seq  -> body (absent once dropped) */
 	DBI_HEADS,   /* author         -> seq || entry hash */
-	DBI_KEYRING, /* epoch          -> sealed content key */
+	DBI_KEYRING, /* epoch || creator -> sealed content key || network key */
 	DBI_VIEWS,   /* record id      -> sealed merge state */
 	DBI_DROPPED, /* author || seq  -> sealed record id of a dropped body */
+	DBI_MINDEX,  /* author || seq  -> kind: the membership entries */
+	DBI_LOCAL,   /* name || id     -> sealed local state: invite secrets,
+		      * join requests waiting, this node's own pending join */
+	DBI_FORKS,   /* author || seq  -> the two conflicting signed headers */
 	DBI_COUNT,
 };
 
@@ -32,7 +36,15 @@ struct store_db {
 	int lockfd; /* shared flock on dir/lock; exclusive to compact */
 };
 
-#define STORE_EPOCHS_MAX 64 /* content keys cached in memory */
+#define STORE_EPOCHS_MAX 256 /* key epochs a node can hold */
+
+/* One epoch's keys: made by creator (a coordinator), delivered in keys
+ * entries.  Two coordinators rotating at once can make two keys with
+ * the same epoch number; both are kept and tried. */
+struct store_epoch {
+	uint32_t epoch;
+	uint8_t creator[32];
+};
 
 struct store_node {
 	struct store_db *db;
@@ -40,11 +52,13 @@ struct store_node {
 	uint8_t pk[32];
 	int has_net;
 	uint8_t net[32];
-	uint32_t epoch; /* latest content key epoch */
-	/* content keys by epoch, loaded on first use */
-	uint32_t ck_epoch[STORE_EPOCHS_MAX];
-	uint8_t *ck; /* sodium_malloc: STORE_EPOCHS_MAX * 32 */
-	size_t nck;
+	uint8_t founder[32];
+	/* every key held: ids here, secrets (content key || network key,
+	 * 64 bytes each) in sodium_malloc memory at the same index */
+	struct store_epoch keys[STORE_EPOCHS_MAX];
+	uint8_t *keysec;
+	size_t nkeys;
+	size_t cur; /* index of the newest key, used for writing */
 };
 
 #define NODE_SKEY(n) ((n)->secret)
@@ -59,10 +73,29 @@ int store_open_value(struct store_node *n, const char *label,
     const void *key, size_t klen, const uint8_t *box, size_t len,
     uint8_t **out, size_t *outlen);
 
-/* Content key of an epoch (borrowed until close).  Returns 0,
- * DG_ENOTFOUND or DG_ECRYPTO. */
-int store_content_key(struct store_node *n, struct store_txn *t,
-    uint32_t epoch, const uint8_t **key);
+/* Reads every key of the keyring into n (at open and after a change). */
+int store_keys_load(struct store_node *n, struct store_txn *t);
+
+/* Adds an epoch's keys (content key || network key) to the keyring and
+ * to n.  Returns 0 (also when already held) or a store error. */
+int store_keys_add(struct store_node *n, struct store_txn *t,
+    uint32_t epoch, const uint8_t creator[32], const uint8_t secret[64]);
+
+/* Decrypts the body of a stored entry into out (body_len - overhead
+ * bytes), trying each key held for its epoch.  Returns 0, DG_ENOTFOUND
+ * (no key for that epoch: not readable here) or DG_ECRYPTO. */
+int store_body_open(struct store_node *n, const struct store_entry *e,
+    uint8_t *out);
+
+/* Indexes a stored membership entry (genesis, keys, admit, revoke,
+ * invite, uninvite) in DBI_MINDEX; other kinds need nothing. */
+int store_index_entry(struct store_txn *t, const struct store_entry *e);
+
+/* Decrypts and decodes the body of a stored entry into b (zeroed first;
+ * core_body_fini it).  Returns 0, DG_ENOTFOUND (dropped, or no key for
+ * its epoch), DG_ECRYPTO or a decoding error. */
+int store_read_body(struct store_node *n, const struct store_entry *e,
+    struct core_body *b);
 
 /* Applies a stored entry with its decoded body (NULL when dropped) to
  * the views; drops bodies when the record is erased. */

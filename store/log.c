@@ -444,3 +444,21 @@ store_log_check(struct store_db *db, const uint8_t *net,
 
 	return store_db_read(db, check_txn, &c);
 }
+
+int
+store_index_entry(struct store_txn *t, const struct store_entry *e)
+{
+	uint8_t key[KEY_LEN];
+
+	switch (e->hdr.kind) {
+	case CORE_KIND_GENESIS:
+	case CORE_KIND_KEYS:
+	case CORE_KIND_ADMIT:
+	case CORE_KIND_REVOKE:
+	case CORE_KIND_INVITE:
+	case CORE_KIND_UNINVITE:
+		entry_key(key, e->hdr.author, e->hdr.seq);
+		return store_put(t, DBI_MINDEX, key, KEY_LEN, &e->hdr.kind, 1);
+	}
+	return 0;
+}

@@ -80,8 +80,8 @@ node_alloc(struct store_node **out)
 	if (n == NULL)
 		return DG_ENOMEM;
 	n->secret = sodium_malloc(32 + 64);
-	n->ck = sodium_malloc(STORE_EPOCHS_MAX * 32);
-	if (n->secret == NULL || n->ck == NULL) {
+	n->keysec = sodium_malloc(STORE_EPOCHS_MAX * 64);
+	if (n->secret == NULL || n->keysec == NULL) {
 		store_node_close(n);
 		return DG_ENOMEM;
 	}
@@ -96,8 +96,8 @@ store_node_close(struct store_node *n)
 		return;
 	if (n->secret != NULL)
 		sodium_free(n->secret);
-	if (n->ck != NULL)
-		sodium_free(n->ck);
+	if (n->keysec != NULL)
+		sodium_free(n->keysec);
 	store_db_close(n->db);
 	free(n);
 }
@@ -200,28 +200,26 @@ struct open_ctx {
 	size_t plen;
 };
 
+/* meta "net": network id (32) || founder (32) || sealed name. */
 static int
 load_net(struct store_node *n, struct store_txn *t)
 {
 	MDB_val v;
-	uint8_t e[4];
 	int rc;
 
+	rc = store_keys_load(n, t);
+	if (rc != 0)
+		return rc;
 	rc = store_get(t, DBI_META, "net", 3, &v);
 	if (rc == DG_ENOTFOUND)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (v.mv_size < 32)
+	if (v.mv_size < 64)
 		return DG_ECORRUPT;
 	memcpy(n->net, v.mv_data, 32);
+	memcpy(n->founder, (const uint8_t *)v.mv_data + 32, 32);
 	n->has_net = 1;
-	rc = store_get(t, DBI_META, "epoch", 5, &v);
-	if (rc != 0 || v.mv_size != 4)
-		return DG_ECORRUPT;
-	memcpy(e, v.mv_data, 4);
-	n->epoch = (uint32_t)e[0] << 24 | (uint32_t)e[1] << 16 |
-	    (uint32_t)e[2] << 8 | e[3];
 	return 0;
 }
 
@@ -321,55 +319,16 @@ store_node_pk(const struct store_node *n, uint8_t pk[32])
 	memcpy(pk, n->pk, 32);
 }
 
-static void
-epoch_key(uint8_t k[4], uint32_t epoch)
-{
-	k[0] = (uint8_t)(epoch >> 24);
-	k[1] = (uint8_t)(epoch >> 16);
-	k[2] = (uint8_t)(epoch >> 8);
-	k[3] = (uint8_t)epoch;
-}
-
-int
-store_content_key(struct store_node *n, struct store_txn *t, uint32_t epoch,
-    const uint8_t **key)
-{
-	uint8_t k[4], *pt = NULL;
-	size_t i, len = 0;
-	MDB_val v;
-	int rc;
-
-	for (i = 0; i < n->nck; i++) {
-		if (n->ck_epoch[i] == epoch) {
-			*key = n->ck + i * 32;
-			return 0;
-		}
-	}
-	epoch_key(k, epoch);
-	rc = store_get(t, DBI_KEYRING, k, 4, &v);
-	if (rc != 0)
-		return rc;
-	rc = store_open_value(n, "keyring", k, 4, v.mv_data, v.mv_size, &pt,
-	    &len);
-	if (rc != 0 || len != 32) {
-		wipe_free(pt, len);
-		return DG_ECORRUPT;
-	}
-	/* The cache is small; when full, reuse the last slot. */
-	i = n->nck < STORE_EPOCHS_MAX ? n->nck++ : STORE_EPOCHS_MAX - 1;
-	n->ck_epoch[i] = epoch;
-	memcpy(n->ck + i * 32, pt, 32);
-	wipe_free(pt, len);
-	*key = n->ck + i * 32;
-	return 0;
-}
-
 /* Builds, encrypts, signs and stores one entry of this node's log, and
  * applies it to the views.  *hlc is the clock, advanced here. */
 static int
 append_one(struct store_node *n, struct store_txn *t,
-    const struct core_body *b, uint32_t epoch, uint64_t *hlc)
+    const struct core_body *b, uint64_t *hlc)
 {
+	/* Key deliveries need no content key; everything else is sealed
+	 * with the newest key held. */
+	uint32_t epoch = b->kind == CORE_KIND_KEYS ? 0 :
+	    n->keys[n->cur].epoch;
 	struct core_buf pt;
 	struct core_hdr h;
 	struct store_entry e;
@@ -411,9 +370,11 @@ append_one(struct store_node *n, struct store_txn *t,
 		}
 		memcpy(body, pt.data, blen);
 	} else {
-		rc = store_content_key(n, t, epoch, &key);
-		if (rc != 0)
+		if (n->nkeys == 0) {
+			rc = DG_ESTATE;
 			goto out;
+		}
+		key = n->keysec + n->cur * 64;
 		blen = pt.len + CORE_BODY_OVERHEAD;
 		body = malloc(blen);
 		if (body == NULL) {
@@ -434,8 +395,10 @@ append_one(struct store_node *n, struct store_txn *t,
 	rc = store_log_put(t, raw, rlen, sig, body, blen, STORE_LOG_SIGNED, &e);
 	if (rc != 0)
 		goto out;
-	if (b->kind == CORE_KIND_RECORD || b->kind == CORE_KIND_REMOVE ||
-	    b->kind == CORE_KIND_ERASE)
+	rc = store_index_entry(t, &e);
+	if (rc == 0 && (b->kind == CORE_KIND_RECORD ||
+			   b->kind == CORE_KIND_REMOVE ||
+			   b->kind == CORE_KIND_ERASE))
 		rc = store_view_apply(n, t, &e, b);
 out:
 	free(body);
@@ -485,7 +448,7 @@ append_txn(struct store_txn *t, void *arg)
 
 	rc = get_hlc(t, &hlc);
 	for (i = 0; rc == 0 && i < c->count; i++)
-		rc = append_one(c->n, t, &c->bodies[i], c->n->epoch, &hlc);
+		rc = append_one(c->n, t, &c->bodies[i], &hlc);
 	if (rc == 0)
 		rc = put_hlc(t, hlc);
 	return rc;
@@ -505,9 +468,23 @@ store_node_append(struct store_node *n, const struct core_body *bodies,
 struct net_ctx {
 	struct store_node *n;
 	const char *name;
-	uint8_t net[32];
-	uint8_t ck[32];
+	uint8_t nonce[CORE_NONCE16];
+	uint8_t secret[64]; /* epoch 1: content key || network key */
 };
+
+/* Seals an epoch's keys to a member for a keys entry. */
+static int
+seal_to(const uint8_t pk[32], const uint8_t secret[64],
+    struct core_sealed *to)
+{
+	uint8_t xpk[32];
+
+	if (crypto_sign_ed25519_pk_to_curve25519(xpk, pk) != 0)
+		return DG_ECRYPTO;
+	memcpy(to->pk, pk, 32);
+	crypto_box_seal(to->box, secret, 64, xpk);
+	return 0;
+}
 
 static int
 net_txn(struct store_txn *t, void *arg)
@@ -516,46 +493,35 @@ net_txn(struct store_txn *t, void *arg)
 	struct store_node *n = c->n;
 	struct core_body b;
 	struct core_sealed to;
-	uint8_t xpk[32], ek[4], *sealed = NULL, *nv = NULL;
-	uint8_t one[4] = { 0, 0, 0, 1 };
-	size_t slen, nlen;
+	uint8_t *nv = NULL, *val = NULL;
+	size_t nlen;
 	uint64_t hlc;
 	MDB_val v;
 	int rc;
 
 	if (store_get(t, DBI_META, "net", 3, &v) == 0)
 		return DG_EEXIST;
-	/* The network and its first content key must be in place before
-	 * the genesis entry is sealed with that key. */
-	memcpy(n->net, c->net, 32);
-	n->epoch = 1;
+	/* The network and its first keys must be in place before the
+	 * genesis entry is sealed with them. */
+	core_body_net_id(n->pk, c->nonce, n->net);
+	memcpy(n->founder, n->pk, 32);
 	n->has_net = 1;
-	epoch_key(ek, 1);
-	rc = store_seal(n, "keyring", ek, 4, c->ck, 32, &sealed, &slen);
+	rc = store_keys_add(n, t, 1, n->pk, c->secret);
 	if (rc != 0)
 		goto out;
-	rc = store_put(t, DBI_KEYRING, ek, 4, sealed, slen);
-	if (rc != 0)
-		goto out;
-	n->nck = 0;
 	rc = store_seal(n, "net", "", 0, (const uint8_t *)c->name,
 	    strlen(c->name), &nv, &nlen);
 	if (rc != 0)
 		goto out;
-	{
-		uint8_t *val = malloc(32 + nlen);
-
-		if (val == NULL) {
-			rc = DG_ENOMEM;
-			goto out;
-		}
-		memcpy(val, c->net, 32);
-		memcpy(val + 32, nv, nlen);
-		rc = store_put(t, DBI_META, "net", 3, val, 32 + nlen);
-		free(val);
+	val = malloc(64 + nlen);
+	if (val == NULL) {
+		rc = DG_ENOMEM;
+		goto out;
 	}
-	if (rc == 0)
-		rc = store_put(t, DBI_META, "epoch", 5, one, 4);
+	memcpy(val, n->net, 32);
+	memcpy(val + 32, n->founder, 32);
+	memcpy(val + 64, nv, nlen);
+	rc = store_put(t, DBI_META, "net", 3, val, 64 + nlen);
 	if (rc == 0)
 		rc = get_hlc(t, &hlc);
 	if (rc != 0)
@@ -563,32 +529,28 @@ net_txn(struct store_txn *t, void *arg)
 	memset(&b, 0, sizeof b);
 	b.kind = CORE_KIND_GENESIS;
 	b.name = (char *)(uintptr_t)c->name;
-	rc = append_one(n, t, &b, 1, &hlc);
+	memcpy(b.nonce, c->nonce, CORE_NONCE16);
+	rc = append_one(n, t, &b, &hlc);
 	if (rc != 0)
 		goto out;
-	/* Deliver the content key to ourselves, as to any member: the key
-	 * can then be recovered from the log with the identity alone. */
+	/* Deliver the keys to ourselves, as to any member: they can then be
+	 * recovered from the log with the identity alone. */
 	memset(&b, 0, sizeof b);
 	b.kind = CORE_KIND_KEYS;
 	b.epoch = 1;
 	b.nto = 1;
 	b.to = &to;
-	memcpy(to.pk, n->pk, 32);
-	if (crypto_sign_ed25519_pk_to_curve25519(xpk, n->pk) != 0) {
-		rc = DG_ECRYPTO;
-		goto out;
-	}
-	crypto_box_seal(to.box, c->ck, 32, xpk);
-	rc = append_one(n, t, &b, 0, &hlc);
+	rc = seal_to(n->pk, c->secret, &to);
+	if (rc == 0)
+		rc = append_one(n, t, &b, &hlc);
 	if (rc == 0)
 		rc = put_hlc(t, hlc);
 out:
-	free(sealed);
 	free(nv);
+	free(val);
 	if (rc != 0) {
 		n->has_net = 0;
-		n->epoch = 0;
-		n->nck = 0;
+		n->nkeys = 0;
 	}
 	return rc;
 }
@@ -612,15 +574,14 @@ store_node_network_create(struct store_node *n, const char *name)
 		return DG_ENOMEM;
 	c->n = n;
 	c->name = name;
-	randombytes_buf(c->net, 32);
-	randombytes_buf(c->ck, 32);
+	randombytes_buf(c->nonce, sizeof c->nonce);
+	randombytes_buf(c->secret, sizeof c->secret);
 	rc = store_db_write(n->db, net_txn, c);
 	sodium_free(c);
 	if (rc != 0) {
 		/* Also when the commit itself failed after net_txn ran. */
 		n->has_net = 0;
-		n->epoch = 0;
-		n->nck = 0;
+		n->nkeys = 0;
 	}
 	return rc;
 }
@@ -644,8 +605,10 @@ netname_txn(struct store_txn *t, void *arg)
 		return rc == DG_ENOTFOUND ? DG_ESTATE : rc;
 	if (v.mv_size < 32)
 		return DG_ECORRUPT;
+	if (v.mv_size < 64)
+		return DG_ECORRUPT;
 	rc = store_open_value(c->n, "net", "", 0,
-	    (const uint8_t *)v.mv_data + 32, v.mv_size - 32, &pt, &len);
+	    (const uint8_t *)v.mv_data + 64, v.mv_size - 64, &pt, &len);
 	if (rc != 0)
 		return rc;
 	*c->name = (char *)pt;

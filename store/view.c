@@ -261,13 +261,10 @@ store_node_records(struct store_node *n, store_record_fn fn, void *ctx)
 	return store_db_read(n->db, each_txn, &c);
 }
 
-/* Decrypts and decodes the body of a stored entry.  Returns 0,
- * DG_ENOTFOUND (dropped) or an error; b is zeroed on error. */
-static int
-read_body(struct store_node *n, struct store_txn *t,
-    const struct store_entry *e, struct core_body *b)
+int
+store_read_body(struct store_node *n, const struct store_entry *e,
+    struct core_body *b)
 {
-	const uint8_t *key;
 	uint8_t *pt;
 	size_t len;
 	int rc;
@@ -277,16 +274,13 @@ read_body(struct store_node *n, struct store_txn *t,
 		return DG_ENOTFOUND;
 	if (e->hdr.epoch == 0)
 		return core_body_decode(e->hdr.kind, e->body, e->body_len, b);
-	rc = store_content_key(n, t, e->hdr.epoch, &key);
-	if (rc != 0)
-		return rc;
 	if (e->body_len < CORE_BODY_OVERHEAD)
 		return DG_EDECODE;
 	len = e->body_len - CORE_BODY_OVERHEAD;
 	pt = malloc(len ? len : 1);
 	if (pt == NULL)
 		return DG_ENOMEM;
-	rc = core_entry_open(&e->hdr, key, e->body, e->body_len, pt);
+	rc = store_body_open(n, e, pt);
 	if (rc == 0)
 		rc = core_body_decode(e->hdr.kind, pt, len, b);
 	sodium_memzero(pt, len);
@@ -337,7 +331,7 @@ hist_txn(struct store_txn *t, void *arg)
 		rc = store_log_get(t, refs[i].author, refs[i].seq, &e);
 		if (rc != 0)
 			break;
-		rc = read_body(c->n, t, &e, &b);
+		rc = store_read_body(c->n, &e, &b);
 		rc = c->fn(c->ctx, &e, rc == 0 ? &b : NULL);
 		core_body_fini(&b);
 	}
@@ -397,7 +391,7 @@ reindex_one(void *arg, const struct store_entry *e, int erc)
 	if (e->hdr.kind != CORE_KIND_RECORD &&
 	    e->hdr.kind != CORE_KIND_REMOVE && e->hdr.kind != CORE_KIND_ERASE)
 		return 0;
-	rc = read_body(c->n, c->t, e, &b);
+	rc = store_read_body(c->n, e, &b);
 	if (rc == DG_ENOTFOUND) {
 		/* A dropped body: only its reference is merged. */
 		memset(&b, 0, sizeof b);

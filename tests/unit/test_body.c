@@ -426,15 +426,25 @@ test_genesis_strict(void)
 	char name[CORE_NET_NAME_MAX + 2];
 
 	mp_init(&m);
-	msgpack_pack_map(&m.pk, 1);
+	msgpack_pack_map(&m.pk, 2);
 	s(&m, "name");
 	s(&m, "ok");
+	s(&m, "nonce");
+	bin(&m, "0123456789abcdef", 16);
 	T_EQ_INT(dec_rc(CORE_KIND_GENESIS, &m), 0);
 	/* The same bytes are no body of another kind. */
 	T_EQ_INT(dec_rc(CORE_KIND_RECORD, &m), DG_EDECODE);
 	T_EQ_INT(dec_rc(CORE_KIND_KEYS, &m), DG_EDECODE);
 	T_EQ_INT(dec_rc(CORE_KIND_ERASE, &m), DG_EDECODE);
 	T_EQ_INT(dec_rc(99, &m), DG_EDECODE);
+	mp_fini(&m);
+
+	/* Without its nonce a genesis defines no network id. */
+	mp_init(&m);
+	msgpack_pack_map(&m.pk, 1);
+	s(&m, "name");
+	s(&m, "ok");
+	T_EQ_INT(dec_rc(CORE_KIND_GENESIS, &m), DG_EDECODE);
 	mp_fini(&m);
 
 	mp_init(&m);

@@ -32,7 +32,8 @@ rnd_bytes(uint8_t *p, size_t n)
 
 static const uint8_t kinds[] = {
 	CORE_KIND_GENESIS, CORE_KIND_KEYS, CORE_KIND_ADMIT, CORE_KIND_REVOKE,
-	CORE_KIND_RECORD, CORE_KIND_REMOVE, CORE_KIND_ERASE,
+	CORE_KIND_INVITE, CORE_KIND_UNINVITE, CORE_KIND_RECORD,
+	CORE_KIND_REMOVE, CORE_KIND_ERASE,
 };
 
 /* A value of a random magnitude, so every integer width shows up. */
