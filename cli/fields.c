@@ -183,7 +183,7 @@ canon_value(const struct core_fdef *def, const char *key, const char *value,
 		return EXIT_DATA;
 	}
 	/* core/ checks a zone name's shape; only the system knows it. */
-	if (def->type == CORE_FT_TZ) {
+	if (def->type == CORE_FT_TZ && strcmp(*out, "UTC") != 0) {
 		memset(&w, 0, sizeof w);
 		w.year = 2026;
 		w.month = w.day = 1;

@@ -107,9 +107,11 @@ core_body_encode(const struct core_body *b, struct core_buf *out)
 		pack_bin(&pk, b->invite, 32);
 		break;
 	case CORE_KIND_KEYS:
-		msgpack_pack_map(&pk, 2);
+		msgpack_pack_map(&pk, 3);
 		pack_str(&pk, "epoch");
 		msgpack_pack_uint32(&pk, b->epoch);
+		pack_str(&pk, "creator");
+		pack_bin(&pk, b->pk, 32);
 		pack_str(&pk, "to");
 		msgpack_pack_array(&pk, b->nto);
 		for (i = 0; i < b->nto; i++) {
@@ -388,13 +390,15 @@ decode_map(uint8_t kind, const msgpack_object *m, struct core_body *b)
 			return DG_EDECODE;
 		return get_bin(&kv[0].val, b->invite, 32);
 	case CORE_KIND_KEYS:
-		if (n != 2 || !key_is(&kv[0].key, "epoch") ||
-		    !key_is(&kv[1].key, "to") ||
+		if (n != 3 || !key_is(&kv[0].key, "epoch") ||
+		    !key_is(&kv[1].key, "creator") ||
+		    !key_is(&kv[2].key, "to") ||
 		    kv[0].val.type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-		    kv[0].val.via.u64 == 0 || kv[0].val.via.u64 > UINT32_MAX)
+		    kv[0].val.via.u64 == 0 || kv[0].val.via.u64 > UINT32_MAX ||
+		    get_bin(&kv[1].val, b->pk, 32) != 0)
 			return DG_EDECODE;
 		b->epoch = (uint32_t)kv[0].val.via.u64;
-		return decode_keys(&kv[1].val, b);
+		return decode_keys(&kv[2].val, b);
 	case CORE_KIND_RECORD:
 		if (n != 3 || !key_is(&kv[0].key, "id") ||
 		    !key_is(&kv[1].key, "type") || !key_is(&kv[2].key, "set") ||

@@ -3,9 +3,10 @@
  * Bodies are msgpack maps with short string keys (doc/protocol.md):
  *
  *   genesis  {"name": str, "nonce": bin 16}
- *   keys     {"epoch": uint, "to": [[member pk (bin 32), sealed keys
- *            (bin 112)], ...]}   crypto_box_seal to the member of the
- *            epoch's content key (32) || network key (32)
+ *   keys     {"epoch": uint, "creator": bin 32, "to": [[member pk
+ *            (bin 32), sealed keys (bin 112)], ...]}   crypto_box_seal
+ *            to the member of the content key (32) || network key (32)
+ *            of the epoch made by creator
  *   admit    {"pk": bin 32, "role": uint, "name": str,
  *            "invite": bin 32 | nil}
  *   revoke   {"pk": bin 32, "upto": uint, "reason": str}
@@ -66,7 +67,7 @@ struct core_body {
 	bool approved;
 	uint64_t expires; /* Unix seconds, 0 = never */
 	uint64_t uses;
-	/* keys */
+	/* keys: epoch, creator (in pk), to */
 	uint32_t epoch;
 	size_t nto;
 	struct core_sealed *to; /* owned */

@@ -73,6 +73,38 @@ int store_open_value(struct store_node *n, const char *label,
     const void *key, size_t klen, const uint8_t *box, size_t len,
     uint8_t **out, size_t *outlen);
 
+/* Builds, seals, signs and stores one entry of this node's log in t,
+ * indexes it and applies it to the views.  *hlc is the clock, advanced
+ * (the caller reads it with store_hlc_get and writes it back with
+ * store_hlc_put). */
+int store_append_one(struct store_node *n, struct store_txn *t,
+    const struct core_body *b, uint64_t *hlc);
+int store_hlc_get(struct store_txn *t, uint64_t *hlc);
+int store_hlc_put(struct store_txn *t, uint64_t hlc);
+
+/* Seals an epoch's keys (content || network, 64 bytes) to member pk. */
+int store_seal_to(const uint8_t pk[32], const uint8_t secret[64],
+    struct core_sealed *to);
+
+struct store_members;
+struct store_invite;
+struct store_request;
+
+/* store/member.c helpers that run inside a caller's transaction. */
+int store_members_in(struct store_node *n, struct store_txn *t,
+    struct store_members *out);
+int store_invite_in(struct store_node *n, struct store_txn *t,
+    const uint8_t id[32], uint64_t now, struct store_invite *out);
+int store_node_admit_in(struct store_node *n, struct store_txn *t,
+    const uint8_t pk[32], uint8_t role, const char *name,
+    const uint8_t *invite);
+int store_request_put(struct store_node *n, struct store_txn *t,
+    const struct store_request *r);
+
+/* Drops the views and rebuilds them from the logs in t, leaving out
+ * what members wrote past their revocation. */
+int store_reindex_in(struct store_node *n, struct store_txn *t);
+
 /* Reads every key of the keyring into n (at open and after a change). */
 int store_keys_load(struct store_node *n, struct store_txn *t);
 

@@ -321,8 +321,8 @@ store_node_pk(const struct store_node *n, uint8_t pk[32])
 
 /* Builds, encrypts, signs and stores one entry of this node's log, and
  * applies it to the views.  *hlc is the clock, advanced here. */
-static int
-append_one(struct store_node *n, struct store_txn *t,
+int
+store_append_one(struct store_node *n, struct store_txn *t,
     const struct core_body *b, uint64_t *hlc)
 {
 	/* Key deliveries need no content key; everything else is sealed
@@ -406,8 +406,8 @@ out:
 	return rc;
 }
 
-static int
-get_hlc(struct store_txn *t, uint64_t *hlc)
+int
+store_hlc_get(struct store_txn *t, uint64_t *hlc)
 {
 	MDB_val v;
 	int rc = store_get(t, DBI_META, "hlc", 3, &v);
@@ -423,8 +423,8 @@ get_hlc(struct store_txn *t, uint64_t *hlc)
 	return 0;
 }
 
-static int
-put_hlc(struct store_txn *t, uint64_t hlc)
+int
+store_hlc_put(struct store_txn *t, uint64_t hlc)
 {
 	uint8_t v[8];
 
@@ -446,11 +446,11 @@ append_txn(struct store_txn *t, void *arg)
 	size_t i;
 	int rc;
 
-	rc = get_hlc(t, &hlc);
+	rc = store_hlc_get(t, &hlc);
 	for (i = 0; rc == 0 && i < c->count; i++)
-		rc = append_one(c->n, t, &c->bodies[i], &hlc);
+		rc = store_append_one(c->n, t, &c->bodies[i], &hlc);
 	if (rc == 0)
-		rc = put_hlc(t, hlc);
+		rc = store_hlc_put(t, hlc);
 	return rc;
 }
 
@@ -473,8 +473,8 @@ struct net_ctx {
 };
 
 /* Seals an epoch's keys to a member for a keys entry. */
-static int
-seal_to(const uint8_t pk[32], const uint8_t secret[64],
+int
+store_seal_to(const uint8_t pk[32], const uint8_t secret[64],
     struct core_sealed *to)
 {
 	uint8_t xpk[32];
@@ -523,14 +523,14 @@ net_txn(struct store_txn *t, void *arg)
 	memcpy(val + 64, nv, nlen);
 	rc = store_put(t, DBI_META, "net", 3, val, 64 + nlen);
 	if (rc == 0)
-		rc = get_hlc(t, &hlc);
+		rc = store_hlc_get(t, &hlc);
 	if (rc != 0)
 		goto out;
 	memset(&b, 0, sizeof b);
 	b.kind = CORE_KIND_GENESIS;
 	b.name = (char *)(uintptr_t)c->name;
 	memcpy(b.nonce, c->nonce, CORE_NONCE16);
-	rc = append_one(n, t, &b, &hlc);
+	rc = store_append_one(n, t, &b, &hlc);
 	if (rc != 0)
 		goto out;
 	/* Deliver the keys to ourselves, as to any member: they can then be
@@ -538,13 +538,14 @@ net_txn(struct store_txn *t, void *arg)
 	memset(&b, 0, sizeof b);
 	b.kind = CORE_KIND_KEYS;
 	b.epoch = 1;
+	memcpy(b.pk, n->pk, 32);
 	b.nto = 1;
 	b.to = &to;
-	rc = seal_to(n->pk, c->secret, &to);
+	rc = store_seal_to(n->pk, c->secret, &to);
 	if (rc == 0)
-		rc = append_one(n, t, &b, &hlc);
+		rc = store_append_one(n, t, &b, &hlc);
 	if (rc == 0)
-		rc = put_hlc(t, hlc);
+		rc = store_hlc_put(t, hlc);
 out:
 	free(nv);
 	free(val);

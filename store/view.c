@@ -8,6 +8,7 @@
 
 #include "core/b32.h"
 #include "store/internal.h"
+#include "store/member.h"
 #include "store/node.h"
 
 static int
@@ -353,6 +354,7 @@ store_node_history(struct store_node *n, const uint8_t rid[CORE_RID_LEN],
 struct reindex_ctx {
 	struct store_node *n;
 	struct store_txn *t;
+	const struct core_members *members; /* NULL: take every entry */
 };
 
 static int
@@ -391,6 +393,10 @@ reindex_one(void *arg, const struct store_entry *e, int erc)
 	if (e->hdr.kind != CORE_KIND_RECORD &&
 	    e->hdr.kind != CORE_KIND_REMOVE && e->hdr.kind != CORE_KIND_ERASE)
 		return 0;
+	/* What a revoked member wrote past its cut-off counts for nothing. */
+	if (c->members != NULL &&
+	    !core_members_accepts(c->members, e->hdr.author, e->hdr.seq))
+		return 0;
 	rc = store_read_body(c->n, e, &b);
 	if (rc == DG_ENOTFOUND) {
 		/* A dropped body: only its reference is merged. */
@@ -422,25 +428,38 @@ reindex_one(void *arg, const struct store_entry *e, int erc)
 	return rc;
 }
 
-static int
-reindex_txn(struct store_txn *t, void *arg)
+int
+store_reindex_in(struct store_node *n, struct store_txn *t)
 {
-	struct reindex_ctx *c = arg;
+	struct reindex_ctx c = { n, t, NULL };
+	struct store_members m;
 	int rc;
 
 	rc = mdb_drop(t->txn, t->db->dbi[DBI_VIEWS], 0);
 	if (rc != 0)
 		return store_err(rc);
-	c->t = t;
-	return store_log_each(t, NULL, reindex_one, c);
+	memset(&m, 0, sizeof m);
+	if (n->has_net) {
+		rc = store_members_in(n, t, &m);
+		if (rc != 0)
+			return rc;
+		c.members = &m.list;
+	}
+	rc = store_log_each(t, NULL, reindex_one, &c);
+	store_members_fini(&m);
+	return rc;
+}
+
+static int
+reindex_txn(struct store_txn *t, void *arg)
+{
+	return store_reindex_in(arg, t);
 }
 
 int
 store_node_reindex(struct store_node *n)
 {
-	struct reindex_ctx c = { n, NULL };
-
-	return store_db_write(n->db, reindex_txn, &c);
+	return store_db_write(n->db, reindex_txn, n);
 }
 
 int

@@ -582,12 +582,14 @@ keys_rc(uint64_t epoch, int epoch_str, size_t n, size_t pklen, size_t boxlen,
 
 	memset(junk, 0x5a, sizeof junk);
 	mp_init(&m);
-	msgpack_pack_map(&m.pk, 2);
+	msgpack_pack_map(&m.pk, 3);
 	s(&m, "epoch");
 	if (epoch_str)
 		s(&m, "1");
 	else
 		msgpack_pack_uint64(&m.pk, epoch);
+	s(&m, "creator");
+	bin(&m, junk, 32);
 	s(&m, "to");
 	msgpack_pack_array(&m.pk, n);
 	for (i = 0; i < n; i++) {

@@ -1,0 +1,215 @@
+/* cli/cmd_bundle.c - dugnad bundle export FILE, dugnad bundle import
+ * FILE: entries on a USB stick. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "core/ident.h"
+#include "store/member.h"
+
+static int
+bundle_export(struct cli *c, int argc, char **argv)
+{
+	struct store_node *n = NULL;
+	struct store_members m;
+	struct core_buf out;
+	const char *path = NULL, *to = NULL;
+	uint8_t pk[32], net[32];
+	size_t count = 0, i, found = 0;
+	char id[CORE_ID_TEXT];
+	int a, rc, mode = 1;
+
+	for (a = 2; a < argc; a++) {
+		if ((strcmp(argv[a], "--for") == 0 ||
+			strcmp(argv[a], "--since-peer") == 0) &&
+		    a + 1 < argc) {
+			to = argv[++a];
+		} else if (argv[a][0] != '-' && path == NULL) {
+			path = argv[a];
+		} else {
+			cli_err(c, "usage: dugnad bundle export FILE [--for ID]");
+			return EXIT_USAGE;
+		}
+	}
+	if (path == NULL) {
+		cli_err(c, "usage: dugnad bundle export FILE [--for ID]");
+		return EXIT_USAGE;
+	}
+	rc = cli_open(c, false, &n);
+	if (rc != 0)
+		return rc;
+	if (to != NULL) {
+		/* A member, or a newcomer admitted but not yet a member of
+		 * this node's view: the full id always works. */
+		mode = 2;
+		if (core_ident_id_parse(to, pk) != 0) {
+			rc = store_node_members(n, &m);
+			if (rc != 0) {
+				rc = cli_fail(c, rc, "cannot read the members");
+				goto out;
+			}
+			for (i = 0; i < m.list.n; i++) {
+				core_ident_id_text(m.list.m[i].pk, id);
+				if (strlen(to) >= 4 &&
+				    strncasecmp(id, to, strlen(to)) == 0) {
+					memcpy(pk, m.list.m[i].pk, 32);
+					found++;
+				}
+			}
+			store_members_fini(&m);
+			if (found != 1) {
+				cli_err(c, "--for: no single member matches "
+					   "'%.40s'; see 'dugnad members'", to);
+				rc = EXIT_DATA;
+				goto out;
+			}
+		}
+	}
+	core_buf_init(&out);
+	rc = store_node_bundle(n, mode, to ? pk : NULL, NULL, &out, &count);
+	if (rc == DG_ESTATE && store_node_network(n, net, NULL) != 0) {
+		cli_err(c, "this node has no network and no join request; run "
+			   "'dugnad join CODE' first");
+		rc = EXIT_CONFIG;
+	} else if (rc != 0) {
+		rc = cli_fail(c, rc, "cannot write the bundle");
+	} else {
+		rc = cli_write_file(c, path, out.data, out.len);
+	}
+	if (rc == 0) {
+		if (c->json)
+			printf("{\"file\":\"%s\",\"entries\":%zu}\n", path, count);
+		else if (store_node_network(n, net, NULL) != 0)
+			printf("Wrote your join request to %s. Give it to the "
+			       "coordinator.\n", path);
+		else
+			printf("Wrote %zu entries to %s (encrypted%s).\n", count,
+			    path, to ? " for that member only" :
+				       " for the network's members");
+	}
+	core_buf_fini(&out);
+out:
+	store_node_close(n);
+	return rc;
+}
+
+static int
+bundle_import(struct cli *c, int argc, char **argv)
+{
+	struct store_node *n = NULL;
+	struct core_bundle *b = NULL;
+	struct store_ingest rep;
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (argc != 3) {
+		cli_err(c, "usage: dugnad bundle import FILE");
+		return EXIT_USAGE;
+	}
+	rc = cli_read_file(c, argv[2], CORE_BUNDLE_FILE_MAX, &data, &len);
+	if (rc != 0)
+		return rc;
+	rc = cli_open(c, false, &n);
+	if (rc != 0)
+		goto out;
+	rc = store_node_bundle_open(n, (const uint8_t *)data, len, &b);
+	switch (rc) {
+	case 0:
+		break;
+	case DG_ENOTFOUND:
+		cli_err(c, "%s is not for this node: it belongs to another "
+			   "network, was made for someone else, or uses keys "
+			   "this node does not have; nothing was imported",
+		    argv[2]);
+		rc = EXIT_DATA;
+		goto out;
+	case DG_EDECODE:
+	case DG_EVERSION:
+		cli_err(c, "%s is not a complete dugnad bundle (damaged or cut "
+			   "short); nothing was imported", argv[2]);
+		rc = EXIT_DATA;
+		goto out;
+	case DG_ECRYPTO:
+	case DG_ESIG:
+		cli_err(c, "%s has been altered (it does not authenticate); "
+			   "nothing was imported", argv[2]);
+		rc = EXIT_DATA;
+		goto out;
+	case DG_ELIMIT:
+		cli_err(c, "%s is over the size limits; nothing was imported",
+		    argv[2]);
+		rc = EXIT_DATA;
+		goto out;
+	default:
+		rc = cli_fail(c, rc, "cannot read the bundle");
+		goto out;
+	}
+	rc = store_node_ingest(n, b, &rep);
+	if (rc == DG_ESTATE) {
+		cli_err(c, "this node is in no network and the bundle does not "
+			   "welcome it (run 'dugnad join CODE' first, or ask "
+			   "the coordinator for a bundle made --for you)");
+		rc = EXIT_CONFIG;
+		goto out;
+	}
+	if (rc == DG_EPERM) {
+		cli_err(c, "%s belongs to another network; nothing was "
+			   "imported", argv[2]);
+		rc = EXIT_DATA;
+		goto out;
+	}
+	if (rc != 0) {
+		rc = cli_fail(c, rc, "nothing was imported");
+		goto out;
+	}
+	if (c->json) {
+		printf("{\"entries\":%zu,\"known\":%zu,\"refused\":%zu,"
+		       "\"forks\":%zu,\"requests\":%zu,\"admitted\":%zu,"
+		       "\"joined\":%s}\n", rep.entries, rep.known, rep.refused,
+		    rep.forks, rep.requests, rep.admitted,
+		    rep.joined ? "true" : "false");
+	} else {
+		if (rep.joined)
+			printf("Welcome: this node joined the network.\n");
+		printf("imported %zu new entries (%zu already here)\n",
+		    rep.entries, rep.known);
+		if (rep.requests)
+			printf("%zu join request%s waiting: see 'dugnad "
+			       "requests'\n", rep.requests,
+			    rep.requests == 1 ? "" : "s");
+		if (rep.admitted)
+			printf("%zu newcomer%s admitted with an approved "
+			       "invite; send them 'dugnad bundle export FILE "
+			       "--for ID'\n", rep.admitted,
+			    rep.admitted == 1 ? "" : "s");
+	}
+	if (rep.refused || rep.forks || rep.first_problem[0]) {
+		cli_err(c, "%zu entr%s refused: %s", rep.refused,
+		    rep.refused == 1 ? "y was" : "ies were",
+		    rep.first_problem[0] ? rep.first_problem : "see above");
+		rc = EXIT_DATA;
+	}
+out:
+	core_bundle_free(b);
+	store_node_close(n);
+	if (data != NULL) {
+		sodium_memzero(data, len);
+		free(data);
+	}
+	return rc;
+}
+
+int
+cmd_bundle(struct cli *c, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "export") == 0)
+		return bundle_export(c, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+		return bundle_import(c, argc, argv);
+	cli_err(c, "usage: dugnad bundle export FILE [--for ID] | bundle "
+		   "import FILE");
+	return EXIT_USAGE;
+}

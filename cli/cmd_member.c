@@ -1,0 +1,633 @@
+/* cli/cmd_member.c - dugnad invite, join, requests, approve, deny,
+ * revoke, members. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "cli/table.h"
+#include "core/b32.h"
+#include "core/hlc.h"
+#include "core/ident.h"
+#include "core/invite.h"
+#include "core/json.h"
+#include "core/text.h"
+#include "store/member.h"
+
+static const char *
+role_name(uint8_t role)
+{
+	return role == CORE_ROLE_COORDINATOR ? "coordinator" : "volunteer";
+}
+
+static int
+parse_role(const struct cli *c, const char *s, uint8_t *role)
+{
+	if (strcmp(s, "volunteer") == 0)
+		*role = CORE_ROLE_VOLUNTEER;
+	else if (strcmp(s, "coordinator") == 0)
+		*role = CORE_ROLE_COORDINATOR;
+	else {
+		cli_err(c, "--role must be volunteer or coordinator");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* "7d", "12h", "2w", "30m" -> seconds; at most a year. */
+static int
+parse_span(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long v;
+	uint64_t unit;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (strcmp(end, "d") == 0)
+		unit = 86400;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600;
+	else if (strcmp(end, "w") == 0)
+		unit = 7 * 86400;
+	else if (strcmp(end, "m") == 0)
+		unit = 60;
+	else
+		return -1;
+	if (v == 0 || v * unit > 366ULL * 86400)
+		return -1;
+	*out = v * unit;
+	return 0;
+}
+
+static int
+no_permission(const struct cli *c, int rc, const char *doing)
+{
+	if (rc == DG_EPERM) {
+		cli_err(c, "only a coordinator can %s; ask one of the "
+			   "network's coordinators", doing);
+		return EXIT_NOPERM;
+	}
+	return cli_fail(c, rc, doing);
+}
+
+int
+cmd_invite(struct cli *c, int argc, char **argv)
+{
+	struct store_node *n = NULL;
+	struct core_invite_code code;
+	char text[CORE_INVITE_TEXT];
+	uint8_t role = CORE_ROLE_VOLUNTEER;
+	uint64_t span = 7 * 86400, uses = 1, expires;
+	bool approved = false;
+	char *end;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc) {
+			rc = parse_role(c, argv[++i], &role);
+			if (rc != 0)
+				return rc;
+		} else if (strcmp(argv[i], "--approved") == 0) {
+			approved = true;
+		} else if (strcmp(argv[i], "--expires") == 0 && i + 1 < argc) {
+			if (parse_span(argv[++i], &span) != 0) {
+				cli_err(c, "--expires takes a time like 7d, "
+					   "12h or 2w (at most a year)");
+				return EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--uses") == 0 && i + 1 < argc) {
+			uses = strtoull(argv[++i], &end, 10);
+			if (*end != '\0' || argv[i][0] < '1' ||
+			    argv[i][0] > '9' || uses > 1000) {
+				cli_err(c, "--uses takes a number from 1 to "
+					   "1000");
+				return EXIT_USAGE;
+			}
+		} else {
+			cli_err(c, "unknown argument '%.40s'; usage: dugnad "
+				   "invite [--role volunteer|coordinator] "
+				   "[--approved] [--expires 7d] [--uses 1]",
+			    argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	rc = cli_open(c, true, &n);
+	if (rc != 0)
+		return rc;
+	expires = (uint64_t)time(NULL) + span;
+	rc = store_node_invite(n, role, approved, expires, uses, &code);
+	store_node_close(n);
+	if (rc != 0)
+		return no_permission(c, rc, "make invites");
+	core_invite_format(&code, text);
+	sodium_memzero(&code, sizeof code);
+	if (c->json) {
+		printf("{\"code\":\"%s\",\"role\":\"%s\",\"approved\":%s,"
+		       "\"expires\":%llu,\"uses\":%llu}\n", text,
+		    role_name(role), approved ? "true" : "false",
+		    (unsigned long long)expires, (unsigned long long)uses);
+	} else {
+		printf("%s\n\nGive this code to the new %s (read it out or "
+		       "write it down). It works %llu time%s until %s.\n"
+		       "They run: dugnad join CODE, then send you the file "
+		       "from 'dugnad bundle export'.\n", text, role_name(role),
+		    (unsigned long long)uses, uses == 1 ? "" : "s",
+		    ctime(&(time_t){ (time_t)expires }));
+	}
+	sodium_memzero(text, sizeof text);
+	return 0;
+}
+
+int
+cmd_join(struct cli *c, int argc, char **argv)
+{
+	struct store_node *n = NULL;
+	struct core_invite_code code;
+	const char *name = NULL;
+	char buf[CORE_JOIN_NAME_MAX + 2], *nl;
+	int i, rc;
+
+	if (argc < 2) {
+		cli_err(c, "usage: dugnad join CODE [--name NAME]");
+		return EXIT_USAGE;
+	}
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
+			name = argv[++i];
+		} else {
+			cli_err(c, "unknown argument '%.40s'; usage: dugnad "
+				   "join CODE [--name NAME]", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	rc = core_invite_parse(argv[1], &code);
+	if (rc != 0) {
+		cli_err(c, rc == DG_EINVAL ? "the code has a typing error; "
+					     "check it with the coordinator" :
+					     "that is not an invite code; it "
+					     "looks like abcdef-ghijkl-...");
+		return EXIT_DATA;
+	}
+	if (name == NULL && cli_interactive()) {
+		fprintf(stderr, "Your name, as the coordinators will see it: ");
+		if (fgets(buf, sizeof buf, stdin) == NULL) {
+			cli_err(c, "cancelled");
+			return EXIT_USAGE;
+		}
+		nl = strchr(buf, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		name = buf;
+	}
+	if (name == NULL || name[0] == '\0' ||
+	    strlen(name) > CORE_JOIN_NAME_MAX ||
+	    core_text_check_value(name, strlen(name), false) != 0) {
+		cli_err(c, "give your name with --name NAME (1 to %d "
+			   "characters of text on one line)", CORE_JOIN_NAME_MAX);
+		return EXIT_USAGE;
+	}
+	rc = cli_open(c, false, &n);
+	if (rc != 0)
+		return rc;
+	rc = store_node_join(n, &code, name);
+	store_node_close(n);
+	sodium_memzero(&code, sizeof code);
+	if (rc == DG_EEXIST) {
+		cli_err(c, "this node already belongs to a network");
+		return EXIT_CANTCREAT;
+	}
+	if (rc != 0)
+		return cli_fail(c, rc, "cannot record the join");
+	if (c->json)
+		printf("{\"joining\":true}\n");
+	else
+		printf("Join request recorded.\nNext: run 'dugnad bundle export "
+		       "request.dugnad' and give that file to the coordinator; "
+		       "import the file you get back with 'dugnad bundle "
+		       "import FILE'.\n");
+	return 0;
+}
+
+/* Finds a member by id prefix (4+ characters of its text id). */
+static int
+find_member(const struct cli *c, const struct store_members *m,
+    const char *prefix, const struct core_member **out)
+{
+	char id[CORE_ID_TEXT];
+	size_t i, len = strlen(prefix), found = 0;
+
+	if (len < 4) {
+		cli_err(c, "give at least 4 characters of the node id");
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < m->list.n; i++) {
+		core_ident_id_text(m->list.m[i].pk, id);
+		if (strncasecmp(id, prefix, len) == 0) {
+			*out = &m->list.m[i];
+			found++;
+		}
+	}
+	if (found == 1)
+		return 0;
+	cli_err(c, found ? "'%.40s' matches more than one member; type more "
+			   "of the id" :
+			   "no member with id '%.40s'; see 'dugnad members'",
+	    prefix);
+	return EXIT_DATA;
+}
+
+struct mlist {
+	const struct cli *c;
+	struct cli_table t;
+	struct core_buf *out;
+};
+
+int
+cmd_members(struct cli *c, int argc, char **argv)
+{
+	static const char *const head[] = { "ID", "NAME", "ROLE", "STATUS",
+		"ADMITTED BY", "SINCE" };
+	struct store_node *n = NULL;
+	struct store_members m;
+	struct cli_table t;
+	struct core_buf out;
+	const struct core_member *x;
+	char id[CORE_ID_TEXT], sh[16], by[16], when[32];
+	size_t i;
+	int rc;
+
+	(void)argv;
+	if (argc != 1) {
+		cli_err(c, "usage: dugnad members");
+		return EXIT_USAGE;
+	}
+	rc = cli_open(c, true, &n);
+	if (rc != 0)
+		return rc;
+	rc = store_node_members(n, &m);
+	store_node_close(n);
+	if (rc != 0)
+		return cli_fail(c, rc, "cannot read the members");
+	core_buf_init(&out);
+	cli_table_init(&t, 6, head);
+	if (c->json)
+		core_buf_ch(&out, '[');
+	for (i = 0; i < m.list.n; i++) {
+		x = &m.list.m[i];
+		core_ident_id_text(x->pk, id);
+		cli_short_node(x->pk, sh);
+		cli_short_node(x->by, by);
+		cli_fmt_time((int64_t)(CORE_HLC_MS(x->since) / 1000), when,
+		    sizeof when);
+		if (c->json) {
+			core_buf_str(&out, i ? ",\n{\"id\":" : "\n{\"id\":");
+			core_json_str(&out, id);
+			core_buf_str(&out, ",\"name\":");
+			if (x->name != NULL)
+				core_json_str(&out, x->name);
+			else
+				core_buf_str(&out, "null");
+			core_buf_printf(&out, ",\"role\":\"%s\",\"status\":"
+			    "\"%s\",\"admitted_by\":", role_name(x->role),
+			    x->status == CORE_MEMBER_ACTIVE ? "active" :
+							      "revoked");
+			core_ident_id_text(x->by, id);
+			core_json_str(&out, id);
+			core_buf_str(&out, ",\"since\":");
+			core_json_hlc(&out, x->since);
+			core_buf_ch(&out, '}');
+		} else {
+			cli_table_row(&t, (const char *const[]){ sh,
+			    x->name ? x->name : "(founder)",
+			    role_name(x->role),
+			    x->status == CORE_MEMBER_ACTIVE ? "active" :
+							      "revoked",
+			    by, when });
+		}
+	}
+	if (c->json) {
+		core_buf_str(&out, m.list.n ? "\n]\n" : "]\n");
+		rc = cli_write_out(&out);
+	} else {
+		cli_table_print(&t, stdout);
+	}
+	cli_table_fini(&t);
+	core_buf_fini(&out);
+	store_members_fini(&m);
+	return rc;
+}
+
+struct rq {
+	const struct cli *c;
+	struct cli_table *t;
+	struct core_buf *out;
+	size_t n;
+	struct store_node *node;
+};
+
+static int
+request_row(void *arg, const struct store_request *r)
+{
+	struct rq *q = arg;
+	struct store_members m;
+	char id[CORE_ID_TEXT], sh[16], when[32];
+
+	/* Requests already admitted (here or by another coordinator) are
+	 * not waiting any more. */
+	if (store_node_members(q->node, &m) == 0) {
+		bool member = core_members_find(&m.list, r->req.pk) != NULL;
+
+		store_members_fini(&m);
+		if (member)
+			return 0;
+	}
+	core_ident_id_text(r->req.pk, id);
+	cli_short_node(r->req.pk, sh);
+	cli_fmt_time((int64_t)r->received, when, sizeof when);
+	if (q->c->json) {
+		core_buf_str(q->out, q->n ? ",\n{\"id\":" : "\n{\"id\":");
+		core_json_str(q->out, id);
+		core_buf_str(q->out, ",\"name\":");
+		core_json_str(q->out, r->req.name);
+		core_buf_printf(q->out, ",\"received\":%llu}",
+		    (unsigned long long)r->received);
+	} else {
+		cli_table_row(q->t, (const char *const[]){ sh, r->req.name,
+		    when });
+	}
+	q->n++;
+	return 0;
+}
+
+int
+cmd_requests(struct cli *c, int argc, char **argv)
+{
+	static const char *const head[] = { "ID", "NAME", "RECEIVED" };
+	struct store_node *n = NULL;
+	struct cli_table t;
+	struct core_buf out;
+	struct rq q;
+	int rc;
+
+	(void)argv;
+	if (argc != 1) {
+		cli_err(c, "usage: dugnad requests");
+		return EXIT_USAGE;
+	}
+	rc = cli_open(c, true, &n);
+	if (rc != 0)
+		return rc;
+	core_buf_init(&out);
+	cli_table_init(&t, 3, head);
+	q.c = c;
+	q.t = &t;
+	q.out = &out;
+	q.n = 0;
+	q.node = n;
+	if (c->json)
+		core_buf_ch(&out, '[');
+	rc = store_node_requests(n, request_row, &q);
+	store_node_close(n);
+	if (rc != 0) {
+		rc = cli_fail(c, rc, "cannot read the requests");
+	} else if (c->json) {
+		core_buf_str(&out, q.n ? "\n]\n" : "]\n");
+		rc = cli_write_out(&out);
+	} else if (q.n == 0) {
+		printf("no join requests waiting\n");
+	} else {
+		cli_table_print(&t, stdout);
+		printf("\nCompare the safety number with each person ('dugnad "
+		       "approve ID' shows it), then approve or deny.\n");
+	}
+	cli_table_fini(&t);
+	core_buf_fini(&out);
+	return rc;
+}
+
+/* Asks "yes?" on the terminal; scripts (no terminal) go on. */
+static bool
+confirm(const char *question)
+{
+	char ans[8];
+
+	if (!cli_interactive())
+		return true;
+	fprintf(stderr, "%s [y/N] ", question);
+	if (fgets(ans, sizeof ans, stdin) == NULL)
+		return false;
+	return ans[0] == 'y' || ans[0] == 'Y' || ans[0] == 'j' || ans[0] == 'J';
+}
+
+int
+cmd_approve(struct cli *c, int argc, char **argv)
+{
+	struct store_node *n = NULL;
+	struct store_request r;
+	const char *name = NULL;
+	char safety[CORE_SAFETY_TEXT], sh[16];
+	uint8_t pk[32], role = 0, *invite = NULL;
+	bool have_req = false;
+	int i, rc;
+
+	if (argc < 2) {
+		cli_err(c, "usage: dugnad approve ID [--role R] [--name N]");
+		return EXIT_USAGE;
+	}
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc) {
+			rc = parse_role(c, argv[++i], &role);
+			if (rc != 0)
+				return rc;
+		} else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
+			name = argv[++i];
+		} else {
+			cli_err(c, "unknown argument '%.40s'", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (name != NULL && (name[0] == '\0' ||
+				strlen(name) > CORE_JOIN_NAME_MAX ||
+				core_text_check_value(name, strlen(name),
+				    false) != 0)) {
+		cli_err(c, "--name takes 1 to %d characters of text on one "
+			   "line", CORE_JOIN_NAME_MAX);
+		return EXIT_USAGE;
+	}
+	rc = cli_open(c, true, &n);
+	if (rc != 0)
+		return rc;
+	/* A waiting request, or the full id a newcomer sent by hand. */
+	rc = store_node_request_find(n, argv[1], &r);
+	if (rc == 0) {
+		have_req = true;
+		memcpy(pk, r.req.pk, 32);
+		if (name == NULL)
+			name = r.req.name;
+		invite = r.invite;
+		if (role == 0) {
+			struct store_invite inv;
+
+			role = store_node_invite_check(n, r.invite, 0, &inv) !=
+				DG_ENOTFOUND ? inv.role : CORE_ROLE_VOLUNTEER;
+		}
+	} else if (core_ident_id_parse(argv[1], pk) == 0) {
+		if (name == NULL) {
+			cli_err(c, "give the new member's name with --name");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	} else {
+		cli_err(c, "no join request matches '%.40s' and it is not a "
+			   "full node id; see 'dugnad requests'", argv[1]);
+		rc = EXIT_DATA;
+		goto out;
+	}
+	if (role == 0)
+		role = CORE_ROLE_VOLUNTEER;
+	core_ident_safety(pk, safety);
+	cli_short_node(pk, sh);
+	if (!c->json)
+		printf("%s (%s) wants to join as %s.\nSafety number: %s\n"
+		       "Ask them to read theirs ('dugnad id'); approve only if "
+		       "it is the same.\n", name, sh, role_name(role), safety);
+	if (!confirm("Same safety number?")) {
+		cli_err(c, "not approved");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	rc = store_node_admit(n, pk, role, name, invite);
+	if (rc == DG_EEXIST) {
+		cli_err(c, "%s is already a member as %s", sh, role_name(role));
+		rc = EXIT_DATA;
+		goto out;
+	}
+	if (rc != 0) {
+		rc = no_permission(c, rc, "approve members");
+		goto out;
+	}
+	if (have_req && store_node_request_drop(n, pk) != 0)
+		cli_err(c, "approved, but the request could not be cleared");
+	if (c->json)
+		printf("{\"approved\":\"%s\",\"role\":\"%s\"}\n", sh,
+		    role_name(role));
+	else
+		printf("Approved %s as %s.\nNext: run 'dugnad bundle export "
+		       "welcome.dugnad --for %s' and give them that file.\n",
+		    name, role_name(role), sh);
+out:
+	store_node_close(n);
+	return rc;
+}
+
+int
+cmd_deny(struct cli *c, int argc, char **argv)
+{
+	struct store_node *n = NULL;
+	struct store_request r;
+	char sh[16];
+	int rc;
+
+	if (argc != 2) {
+		cli_err(c, "usage: dugnad deny ID");
+		return EXIT_USAGE;
+	}
+	rc = cli_open(c, true, &n);
+	if (rc != 0)
+		return rc;
+	rc = store_node_request_find(n, argv[1], &r);
+	if (rc == 0)
+		rc = store_node_request_drop(n, r.req.pk);
+	store_node_close(n);
+	if (rc == DG_ENOTFOUND || rc == DG_EAMBIG) {
+		cli_err(c, rc == DG_EAMBIG ? "'%.40s' matches more than one "
+					     "request; type more of the id" :
+					     "no join request matches '%.40s'; "
+					     "see 'dugnad requests'", argv[1]);
+		return EXIT_DATA;
+	}
+	if (rc != 0)
+		return cli_fail(c, rc, "cannot deny the request");
+	cli_short_node(r.req.pk, sh);
+	if (c->json)
+		printf("{\"denied\":\"%s\"}\n", sh);
+	else
+		printf("Denied the request of %s (%s).\n", r.req.name, sh);
+	return 0;
+}
+
+int
+cmd_revoke(struct cli *c, int argc, char **argv)
+{
+	struct store_node *n = NULL;
+	struct store_members m;
+	const struct core_member *x;
+	const char *reason = "";
+	uint8_t pk[32], me[32];
+	char sh[16];
+	int i, rc;
+
+	if (argc < 2) {
+		cli_err(c, "usage: dugnad revoke ID [--reason TEXT]");
+		return EXIT_USAGE;
+	}
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--reason") == 0 && i + 1 < argc) {
+			reason = argv[++i];
+			if (strlen(reason) > CORE_REASON_MAX ||
+			    (reason[0] && core_text_check_value(reason,
+						strlen(reason), false) != 0)) {
+				cli_err(c, "--reason takes up to %d characters "
+					   "of text on one line", CORE_REASON_MAX);
+				return EXIT_USAGE;
+			}
+		} else {
+			cli_err(c, "unknown argument '%.40s'", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	rc = cli_open(c, true, &n);
+	if (rc != 0)
+		return rc;
+	rc = store_node_members(n, &m);
+	if (rc != 0) {
+		rc = cli_fail(c, rc, "cannot read the members");
+		goto out;
+	}
+	rc = find_member(c, &m, argv[1], &x);
+	if (rc == 0)
+		memcpy(pk, x->pk, 32);
+	store_members_fini(&m);
+	if (rc != 0)
+		goto out;
+	store_node_pk(n, me);
+	if (memcmp(pk, me, 32) == 0) {
+		cli_err(c, "you cannot revoke yourself; ask another "
+			   "coordinator");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	rc = store_node_revoke(n, pk, reason);
+	if (rc == DG_ENOTFOUND) {
+		cli_err(c, "that member is already revoked");
+		rc = EXIT_DATA;
+		goto out;
+	}
+	if (rc != 0) {
+		rc = no_permission(c, rc, "revoke members");
+		goto out;
+	}
+	cli_short_node(pk, sh);
+	if (c->json)
+		printf("{\"revoked\":\"%s\"}\n", sh);
+	else
+		printf("Revoked %s. New keys were made for everyone else; "
+		       "share them with 'dugnad bundle export FILE'.\n", sh);
+out:
+	store_node_close(n);
+	return rc;
+}
