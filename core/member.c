@@ -18,7 +18,18 @@ op_order(const void *a, const void *b)
 	c = memcmp(x->author, y->author, 32);
 	if (c != 0)
 		return c;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	/* Only a fork has two operations at one (author, seq): order them
+	 * by content so the result stays a function of the set. */
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	c = memcmp(x->subject, y->subject, 32);
+	if (c != 0)
+		return c;
+	if (x->role != y->role)
+		return x->role < y->role ? -1 : 1;
+	return x->upto < y->upto ? -1 : x->upto > y->upto;
 }
 
 static int
@@ -42,30 +53,50 @@ find(struct core_member *m, size_t n, const uint8_t pk[32])
 	return NULL;
 }
 
-/* Cut-off of an author: UINT64_MAX when not revoked in cut. */
-static uint64_t
-cutoff(const struct core_member *cut, size_t ncut, const uint8_t pk[32])
-{
-	size_t i;
+#define NONE SIZE_MAX
 
-	for (i = 0; i < ncut; i++) {
-		if (cut[i].status == CORE_MEMBER_REVOKED &&
-		    memcmp(cut[i].pk, pk, 32) == 0)
-			return cut[i].upto;
+/* vby[i]: NONE while operation i may count; else the index of the
+ * revocation that voided it, or n when it voided itself (a revocation
+ * that would cut off its own author's authority). */
+static bool
+caused(const size_t *vby, size_t n, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (vby[k] == i)
+			return true;
 	}
-	return UINT64_MAX;
+	return false;
 }
 
-/* One pass over the sorted operations with the cut-offs of the previous
- * pass.  m must hold room for n + 1 members. */
+/* Voids j (by) and gives back what j had voided: an operation that does
+ * not count voids nothing. */
+static void
+void_op(size_t *vby, size_t n, size_t j, size_t by)
+{
+	size_t k;
+
+	vby[j] = by;
+	for (k = 0; k < n; k++) {
+		if (vby[k] == j)
+			vby[k] = NONE;
+	}
+}
+
+/* One pass over the sorted operations, skipping the voided ones.  m must
+ * hold room for n + 1 members.  Returns the number of members, or NONE
+ * after changing what is voided (then pass again); with frozen set it
+ * changes nothing and always finishes. */
 static size_t
 pass(const uint8_t founder[32], uint64_t genesis_hlc,
     const char *founder_name, struct core_mop *const *ops, size_t n,
-    const struct core_member *cut, size_t ncut, struct core_member *m)
+    size_t *vby, bool *counted, bool frozen, struct core_member *m)
 {
 	const struct core_mop *op;
 	struct core_member *a, *s;
-	size_t i, nm = 1;
+	size_t i, j, nm = 1;
+	bool changed;
 
 	memset(&m[0], 0, sizeof m[0]);
 	memcpy(m[0].pk, founder, 32);
@@ -74,14 +105,23 @@ pass(const uint8_t founder[32], uint64_t genesis_hlc,
 	m[0].status = CORE_MEMBER_ACTIVE;
 	m[0].since = genesis_hlc;
 	m[0].name = founder_name;
+	memset(counted, 0, n * sizeof *counted);
 	for (i = 0; i < n; i++) {
 		op = ops[i];
-		if (op->seq > cutoff(cut, ncut, op->author))
+		if (vby[i] != NONE)
 			continue;
 		a = find(m, nm, op->author);
 		if (a == NULL || a->status != CORE_MEMBER_ACTIVE ||
-		    a->role != CORE_ROLE_COORDINATOR)
+		    a->role != CORE_ROLE_COORDINATOR) {
+			/* A revocation whose voiding took away its own
+			 * author's authority: it counts for nothing. */
+			if (!frozen && op->kind == CORE_KIND_REVOKE &&
+			    caused(vby, n, i)) {
+				void_op(vby, n, i, n);
+				return NONE;
+			}
 			continue;
+		}
 		s = find(m, nm, op->subject);
 		if (op->kind == CORE_KIND_ADMIT) {
 			if (s != NULL && s->status == CORE_MEMBER_REVOKED)
@@ -99,35 +139,36 @@ pass(const uint8_t founder[32], uint64_t genesis_hlc,
 			s->role = op->role;
 			if (op->name != NULL)
 				s->name = op->name;
+			counted[i] = true;
 		} else if (op->kind == CORE_KIND_REVOKE) {
 			if (s == NULL || s->status != CORE_MEMBER_ACTIVE)
 				continue;
+			/* Rule 5: what the subject wrote past the cut-off
+			 * counts for nothing, even if it sorts earlier. */
+			changed = false;
+			for (j = 0; !frozen && j < i; j++) {
+				if (counted[j] &&
+				    memcmp(ops[j]->author, op->subject, 32) ==
+					0 &&
+				    ops[j]->seq > op->upto &&
+				    !(s == a && ops[j]->seq <= op->seq)) {
+					void_op(vby, n, j, i);
+					changed = true;
+				}
+			}
+			if (changed)
+				return NONE;
 			s->status = CORE_MEMBER_REVOKED;
-			s->upto = op->upto;
+			/* A member leaving by revoking itself: its last word
+			 * counts, so the cut-off covers the revocation. */
+			s->upto = s == a && op->upto < op->seq ? op->seq :
+								 op->upto;
 			memcpy(s->revoked_by, op->author, 32);
 			s->revoked_at = op->hlc;
+			counted[i] = true;
 		}
 	}
 	return nm;
-}
-
-static bool
-same_cuts(const struct core_member *a, size_t na, const struct core_member *b,
-    size_t nb)
-{
-	size_t i;
-
-	for (i = 0; i < na; i++) {
-		if (a[i].status == CORE_MEMBER_REVOKED &&
-		    cutoff(b, nb, a[i].pk) != a[i].upto)
-			return false;
-	}
-	for (i = 0; i < nb; i++) {
-		if (b[i].status == CORE_MEMBER_REVOKED &&
-		    cutoff(a, na, b[i].pk) != b[i].upto)
-			return false;
-	}
-	return true;
 }
 
 int
@@ -136,46 +177,52 @@ core_members_compute(const uint8_t founder[32], uint64_t genesis_hlc,
     struct core_members *out)
 {
 	struct core_mop **sorted = NULL;
-	struct core_member *cur = NULL, *prev = NULL, *t;
-	size_t i, ncur = 0, nprev = 0;
-	int round, rc = DG_ENOMEM;
+	struct core_member *m = NULL;
+	size_t *vby = NULL;
+	bool *counted = NULL;
+	size_t i, j, nm, rounds;
+	int rc = DG_ENOMEM;
 
 	out->n = 0;
 	out->m = NULL;
 	sorted = malloc((n ? n : 1) * sizeof *sorted);
-	cur = calloc(n + 1, sizeof *cur);
-	prev = calloc(n + 1, sizeof *prev);
-	if (sorted == NULL || cur == NULL || prev == NULL)
+	m = calloc(n + 1, sizeof *m);
+	vby = malloc((n ? n : 1) * sizeof *vby);
+	counted = calloc(n ? n : 1, sizeof *counted);
+	if (sorted == NULL || m == NULL || vby == NULL || counted == NULL)
 		goto out;
 	for (i = 0; i < n; i++)
 		sorted[i] = (struct core_mop *)(uintptr_t)&ops[i];
 	qsort(sorted, n, sizeof *sorted, op_order);
-	for (round = 0; round < CORE_MEMBER_ROUNDS; round++) {
-		ncur = pass(founder, genesis_hlc, founder_name, sorted, n, prev,
-		    nprev, cur);
-		if (round > 0 && same_cuts(cur, ncur, prev, nprev))
+	/* The same entry seen twice is one operation: the result depends on
+	 * the set, not on how often an entry arrived. */
+	for (i = 1, j = n ? 1 : 0; i < n; i++) {
+		if (op_order(&sorted[i], &sorted[j - 1]) != 0)
+			sorted[j++] = sorted[i];
+	}
+	n = j;
+	for (i = 0; i < n; i++)
+		vby[i] = NONE;
+	/* Each pass that changes something voids a revocation's targets or
+	 * the revocation itself; the bound only guards against a loop the
+	 * rules did not foresee (the last pass is then frozen, the same on
+	 * every node). */
+	for (rounds = 0;; rounds++) {
+		nm = pass(founder, genesis_hlc, founder_name, sorted, n, vby,
+		    counted, rounds >= 4 * n + 16, m);
+		if (nm != NONE)
 			break;
-		t = prev;
-		prev = cur;
-		cur = t;
-		nprev = ncur;
 	}
-	if (round == CORE_MEMBER_ROUNDS) {
-		/* Not settled: the last pass, the same on every node. */
-		t = prev;
-		prev = cur;
-		cur = t;
-		ncur = nprev;
-	}
-	qsort(cur, ncur, sizeof *cur, pk_order);
-	out->n = ncur;
-	out->m = cur;
-	cur = NULL;
+	qsort(m, nm, sizeof *m, pk_order);
+	out->n = nm;
+	out->m = m;
+	m = NULL;
 	rc = 0;
 out:
 	free(sorted);
-	free(cur);
-	free(prev);
+	free(m);
+	free(vby);
+	free(counted);
 	return rc;
 }
 

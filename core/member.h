@@ -13,16 +13,25 @@
  *    changes the role of an active member; a revoked key is never
  *    admitted again (a returning person makes a new identity).
  * 4. revoke ends an active member's membership; its "upto" is the last
- *    sequence number of the member's log that is still accepted.
- * 5. Entries past a member's "upto" count for nothing, wherever they
- *    fall in the order.  As a revocation can cut off another revocation,
- *    the computation is repeated with the cut-offs found until they stop
- *    changing (at most CORE_MEMBER_ROUNDS times).
+ *    sequence number of the member's log that is still accepted (for a
+ *    coordinator revoking itself, at least the revocation's own).
+ * 5. Operations a member wrote past its cut-off count for nothing, even
+ *    those that sort before the revocation (written concurrently with
+ *    it): when a revocation finds such operations already counted, they
+ *    are voided and the computation starts again.  An operation that is
+ *    voided voids nothing itself: what it had voided counts again.
+ * 6. A revocation whose voiding takes away its own author's authority
+ *    (it cuts off the admission that made its author a coordinator)
+ *    counts for nothing.
  *
  * So when two coordinators revoke each other concurrently, the earlier
- * revocation wins and the other falls past its author's cut-off; an
- * admission made concurrently with its author's revocation counts only
- * if the revoker had seen it (upto covers it).
+ * revocation wins and voids the other; an admission made concurrently
+ * with its author's revocation counts only if the revoker had seen it
+ * (upto covers it); in a chain of revocations each counts unless an
+ * earlier-counting one cuts it off.  Ties in the order (a fork: two
+ * operations at one author and sequence number) are broken by content.
+ * The computation repeats at most 4n + 16 times; a set the rules do not
+ * settle by then (none is known) gets the last pass, frozen.
  */
 #ifndef CORE_MEMBER_H
 #define CORE_MEMBER_H
@@ -32,8 +41,6 @@
 #include <stdint.h>
 
 #include "core/err.h"
-
-#define CORE_MEMBER_ROUNDS 8
 
 enum core_mstatus {
 	CORE_MEMBER_ACTIVE = 1,
