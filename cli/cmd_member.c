@@ -240,11 +240,32 @@ find_member(const struct cli *c, const struct store_members *m,
 	return EXIT_DATA;
 }
 
-struct mlist {
+struct forks {
 	const struct cli *c;
-	struct cli_table t;
 	struct core_buf *out;
+	size_t n;
 };
+
+static int
+fork_line(void *arg, const uint8_t author[32], uint64_t seq)
+{
+	struct forks *f = arg;
+	char id[CORE_ID_TEXT];
+
+	core_ident_id_text(author, id);
+	if (f->c->json) {
+		core_buf_str(f->out, f->n ? ",{\"id\":" : "{\"id\":");
+		core_json_str(f->out, id);
+		core_buf_printf(f->out, ",\"seq\":%llu}",
+		    (unsigned long long)seq);
+	} else {
+		printf("alert: %.10s wrote two different entries %llu (a fork); "
+		       "nothing after it is taken. See doc/coordinators.md.\n",
+		    id, (unsigned long long)seq);
+	}
+	f->n++;
+	return 0;
+}
 
 int
 cmd_members(struct cli *c, int argc, char **argv)
@@ -265,13 +286,29 @@ cmd_members(struct cli *c, int argc, char **argv)
 		cli_err(c, "usage: dugnad members");
 		return EXIT_USAGE;
 	}
+	struct core_buf fk;
+	struct forks f;
+
 	rc = cli_open(c, true, &n);
 	if (rc != 0)
 		return rc;
+	core_buf_init(&fk);
+	f.c = c;
+	f.out = &fk;
+	f.n = 0;
 	rc = store_node_members(n, &m);
+	if (rc == 0 && !c->json) {
+		/* Alerts first: a coordinator must not miss them. */
+		rc = store_node_forks(n, fork_line, &f);
+		if (rc != 0)
+			store_members_fini(&m);
+	}
 	store_node_close(n);
-	if (rc != 0)
+	if (rc != 0) {
+		core_buf_fini(&fk);
 		return cli_fail(c, rc, "cannot read the members");
+	}
+	core_buf_fini(&fk);
 	core_buf_init(&out);
 	cli_table_init(&t, 6, head);
 	if (c->json)

@@ -804,3 +804,45 @@ store_node_bundle_open(struct store_node *n, const uint8_t *data, size_t len,
 	}
 	return DG_EDECODE;
 }
+
+struct forks_ctx {
+	store_fork_fn fn;
+	void *ctx;
+};
+
+static int
+forks_txn(struct store_txn *t, void *arg)
+{
+	struct forks_ctx *c = arg;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_cursor_op op = MDB_FIRST;
+	int rc;
+
+	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_FORKS], &cur);
+	if (rc != 0)
+		return store_err(rc);
+	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+		op = MDB_NEXT;
+		if (k.mv_size != 40) {
+			rc = DG_ECORRUPT;
+			break;
+		}
+		rc = c->fn(c->ctx, k.mv_data,
+		    store_get_be64((const uint8_t *)k.mv_data + 32));
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	return rc > 0 || rc <= MDB_KEYEXIST ? store_err(rc) : rc;
+}
+
+int
+store_node_forks(struct store_node *n, store_fork_fn fn, void *ctx)
+{
+	struct forks_ctx c = { fn, ctx };
+
+	return store_db_read(n->db, forks_txn, &c);
+}

@@ -102,6 +102,13 @@ int store_node_join(struct store_node *n, const struct core_invite_code *code,
 int store_node_join_pending(struct store_node *n,
     struct core_invite_code *code, char name[CORE_JOIN_NAME_MAX + 1]) DG_WUR;
 
+/* Calls fn for each fork this node has proof of: the author and the
+ * sequence number where its log splits. */
+typedef int (*store_fork_fn)(void *ctx, const uint8_t author[32],
+    uint64_t seq);
+int store_node_forks(struct store_node *n, store_fork_fn fn, void *ctx)
+    DG_WUR;
+
 /* What an import did. */
 struct store_ingest {
 	size_t entries;      /* new entries stored */
