@@ -1,5 +1,6 @@
 /* cli/cmd_bundle.c - dugnad bundle export FILE, dugnad bundle import
  * FILE: entries on a USB stick. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ bundle_export(struct cli *c, int argc, char **argv)
 	struct store_members m;
 	struct core_buf out;
 	const char *path = NULL, *to = NULL;
+	bool since = false;
 	uint8_t pk[32], net[32];
 	size_t count = 0, i, found = 0;
 	char id[CORE_ID_TEXT];
@@ -25,11 +27,13 @@ bundle_export(struct cli *c, int argc, char **argv)
 		if ((strcmp(argv[a], "--for") == 0 ||
 			strcmp(argv[a], "--since-peer") == 0) &&
 		    a + 1 < argc) {
+			since = strcmp(argv[a], "--since-peer") == 0;
 			to = argv[++a];
 		} else if (argv[a][0] != '-' && path == NULL) {
 			path = argv[a];
 		} else {
-			cli_err(c, "usage: dugnad bundle export FILE [--for ID]");
+			cli_err(c, "usage: dugnad bundle export FILE [--for ID | "
+				   "--since-peer ID]");
 			return EXIT_USAGE;
 		}
 	}
@@ -67,8 +71,24 @@ bundle_export(struct cli *c, int argc, char **argv)
 			}
 		}
 	}
+	if (to != NULL && store_node_members(n, &m) == 0) {
+		const struct core_member *x = core_members_find(&m.list, pk);
+		/* A revoked coordinator may be in a dispute that its own
+		 * revocation of someone else settles: it must see the log. */
+		bool revoked = x != NULL && x->status == CORE_MEMBER_REVOKED &&
+		    x->role != CORE_ROLE_COORDINATOR;
+
+		store_members_fini(&m);
+		if (revoked) {
+			cli_err(c, "that member was revoked; bundles are not made "
+				   "for revoked members");
+			rc = EXIT_NOPERM;
+			goto out;
+		}
+	}
 	core_buf_init(&out);
-	rc = store_node_bundle(n, mode, to ? pk : NULL, NULL, &out, &count);
+	rc = store_node_bundle(n, mode, to ? pk : NULL, since ? pk : NULL, &out,
+	    &count);
 	if (rc == DG_ESTATE && store_node_network(n, net, NULL) != 0) {
 		cli_err(c, "this node has no network and no join request; run "
 			   "'dugnad join CODE' first");
@@ -128,19 +148,16 @@ bundle_import(struct cli *c, int argc, char **argv)
 		goto out;
 	case DG_EDECODE:
 	case DG_EVERSION:
-		cli_err(c, "%s is not a complete dugnad bundle (damaged or cut "
-			   "short); nothing was imported", argv[2]);
+	case DG_ELIMIT:
+		cli_err(c, "%s is not a complete dugnad bundle (damaged, cut "
+			   "short or over the size limits); nothing was "
+			   "imported", argv[2]);
 		rc = EXIT_DATA;
 		goto out;
 	case DG_ECRYPTO:
 	case DG_ESIG:
 		cli_err(c, "%s has been altered (it does not authenticate); "
 			   "nothing was imported", argv[2]);
-		rc = EXIT_DATA;
-		goto out;
-	case DG_ELIMIT:
-		cli_err(c, "%s is over the size limits; nothing was imported",
-		    argv[2]);
 		rc = EXIT_DATA;
 		goto out;
 	default:
@@ -174,6 +191,14 @@ bundle_import(struct cli *c, int argc, char **argv)
 	} else {
 		if (rep.joined)
 			printf("Welcome: this node joined the network.\n");
+		if (rep.unvouched) {
+			char sender[CORE_SAFETY_TEXT];
+
+			core_ident_safety(b->from, sender);
+			printf("No invite code vouches for this network: compare "
+			       "the safety number of the coordinator who gave you "
+			       "the file: %s\n", sender);
+		}
 		printf("imported %zu new entries (%zu already here)\n",
 		    rep.entries, rep.known);
 		if (rep.requests)
@@ -186,7 +211,11 @@ bundle_import(struct cli *c, int argc, char **argv)
 			       "--for ID'\n", rep.admitted,
 			    rep.admitted == 1 ? "" : "s");
 	}
-	if (rep.refused || rep.forks || rep.first_problem[0]) {
+	if (rep.uncounted && !rep.refused && !rep.forks) {
+		printf("note: %zu entr%s written after the author's revocation "
+		       "count for nothing\n", rep.uncounted,
+		    rep.uncounted == 1 ? "y" : "ies");
+	} else if (rep.refused || rep.forks || rep.first_problem[0]) {
 		cli_err(c, "%zu entr%s refused: %s", rep.refused,
 		    rep.refused == 1 ? "y was" : "ies were",
 		    rep.first_problem[0] ? rep.first_problem : "see above");

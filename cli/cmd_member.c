@@ -506,11 +506,23 @@ cmd_approve(struct cli *c, int argc, char **argv)
 		if (name == NULL)
 			name = r.req.name;
 		invite = r.invite;
-		if (role == 0) {
+		{
 			struct store_invite inv;
 
-			role = store_node_invite_check(n, r.invite, 0, &inv) !=
-				DG_ENOTFOUND ? inv.role : CORE_ROLE_VOLUNTEER;
+			/* The code must still be good when approved. */
+			rc = store_node_invite_check(n, r.invite,
+			    (uint64_t)time(NULL), &inv);
+			if (rc != 0) {
+				cli_err(c, "the invite code of this request %s; "
+					   "deny it, or make a new invite",
+				    rc == DG_ESTATE ? "has expired" :
+				    rc == DG_ELIMIT ? "was already used" :
+						      "is no longer valid");
+				rc = EXIT_DATA;
+				goto out;
+			}
+			if (role == 0)
+				role = inv.role;
 		}
 	} else if (core_ident_id_parse(argv[1], pk) == 0) {
 		if (name == NULL) {
@@ -538,6 +550,13 @@ cmd_approve(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	rc = store_node_admit(n, pk, role, name, invite);
+	if (rc == DG_ESTATE) {
+		cli_err(c, "%s was revoked and cannot come back; the person "
+			   "needs a new identity ('dugnad init' with a new "
+			   "--dir) and a new invite", sh);
+		rc = EXIT_DATA;
+		goto out;
+	}
 	if (rc == DG_EEXIST) {
 		cli_err(c, "%s is already a member as %s", sh, role_name(role));
 		rc = EXIT_DATA;

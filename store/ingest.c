@@ -82,6 +82,103 @@ fork_at(struct store_txn *t, const uint8_t author[32])
 	return seq;
 }
 
+/* --- what a peer is known to hold --------------------------------------
+ *
+ * DBI_LOCAL "p" || peer -> sealed list of author (32) || seq (8): the
+ * entries the peer is known to hold, from bundles it sent and bundles made
+ * for it.  `bundle export --since-peer` leaves those out.
+ */
+#define PAIR 40
+#define PEER_AUTHORS_MAX 100000
+
+static int
+peer_get(struct store_node *n, struct store_txn *t, const uint8_t peer[32],
+    uint8_t **list, size_t *count)
+{
+	uint8_t key[33];
+	MDB_val v;
+	size_t len = 0;
+	int rc;
+
+	*list = NULL;
+	*count = 0;
+	key[0] = 'p';
+	memcpy(key + 1, peer, 32);
+	rc = store_get(t, DBI_LOCAL, key, sizeof key, &v);
+	if (rc == DG_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	rc = store_open_value(n, "local", key, sizeof key, v.mv_data,
+	    v.mv_size, list, &len);
+	if (rc != 0)
+		return rc;
+	if (len % PAIR != 0) {
+		free(*list);
+		*list = NULL;
+		return DG_ECORRUPT;
+	}
+	*count = len / PAIR;
+	return 0;
+}
+
+static uint64_t
+peer_seq(const uint8_t *list, size_t count, const uint8_t author[32])
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (memcmp(list + i * PAIR, author, 32) == 0)
+			return store_get_be64(list + i * PAIR + 32);
+	}
+	return 0;
+}
+
+/* Raises the peer's known seq of author to at least seq. */
+static int
+peer_note(uint8_t **list, size_t *count, const uint8_t author[32],
+    uint64_t seq)
+{
+	uint8_t *g;
+	size_t i;
+
+	for (i = 0; i < *count; i++) {
+		if (memcmp(*list + i * PAIR, author, 32) == 0) {
+			if (store_get_be64(*list + i * PAIR + 32) < seq)
+				store_be64(*list + i * PAIR + 32, seq);
+			return 0;
+		}
+	}
+	if (*count >= PEER_AUTHORS_MAX)
+		return 0;
+	g = realloc(*list, (*count + 1) * PAIR);
+	if (g == NULL)
+		return DG_ENOMEM;
+	*list = g;
+	memcpy(g + *count * PAIR, author, 32);
+	store_be64(g + *count * PAIR + 32, seq);
+	(*count)++;
+	return 0;
+}
+
+static int
+peer_put(struct store_node *n, struct store_txn *t, const uint8_t peer[32],
+    const uint8_t *list, size_t count)
+{
+	uint8_t key[33], *box = NULL;
+	size_t blen;
+	int rc;
+
+	key[0] = 'p';
+	memcpy(key + 1, peer, 32);
+	rc = store_seal(n, "local", key, sizeof key, list ? list : key,
+	    count * PAIR, &box, &blen);
+	if (rc == 0)
+		rc = store_put(t, DBI_LOCAL, key, sizeof key, box, blen);
+	free(box);
+	return rc;
+}
+
 struct ing {
 	struct store_node *n;
 	struct store_txn *t;
@@ -164,7 +261,13 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		    "refused", bt->author, 0);
 		return 1;
 	}
-	if (who->status == CORE_MEMBER_REVOKED)
+	/* A revoked volunteer's later entries are refused.  A revoked
+	 * coordinator's are kept: one of them may be a revocation that voids
+	 * the revocation (two coordinators revoking each other), and every
+	 * node must see it to reach the same members.  They count for
+	 * nothing (views, membership) while the revocation stands. */
+	if (who->status == CORE_MEMBER_REVOKED &&
+	    who->role != CORE_ROLE_COORDINATOR)
 		limit = who->upto;
 	forked = fork_at(g->t, bt->author);
 	if (forked != 0 && forked - 1 < limit)
@@ -253,6 +356,13 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		rc = store_log_put(g->t, bt->e[k].hdr, bt->e[k].hlen,
 		    bt->e[k].sig, bt->e[k].body, bt->e[k].blen,
 		    STORE_LOG_SIGNED, &e);
+		if (rc == 0 && who->status == CORE_MEMBER_REVOKED &&
+		    e.hdr.seq > who->upto) {
+			g->rep->uncounted++;
+			problem(g->rep, "entries written after the author's "
+			    "revocation were kept as evidence but count for "
+			    "nothing", bt->author, e.hdr.seq);
+		}
 		if (rc == DG_ECHAIN) {
 			/* a body that does not match its header's hash */
 			g->rep->refused += end - k;
@@ -360,8 +470,15 @@ bootstrap(struct ing *g, struct cand **cands, size_t *ncand)
 	int rc;
 
 	rc = store_node_join_pending(n, &code, name);
-	if (rc == DG_ENOTFOUND)
+	if (rc == DG_ENOTFOUND && b->mode == CORE_BUNDLE_RECIPIENT) {
+		/* Admitted by id, without a code: the bundle was made for
+		 * this node alone; its sender and network are shown to the
+		 * user, who checks the coordinator's safety number. */
+		g->rep->unvouched = true;
+		rc = 0;
+	} else if (rc == DG_ENOTFOUND) {
 		return DG_ESTATE;
+	}
 	if (rc != 0)
 		return rc;
 	*cands = calloc(STORE_EPOCHS_MAX, sizeof **cands);
@@ -403,8 +520,10 @@ bootstrap(struct ing *g, struct cand **cands, size_t *ncand)
 				goto out;
 		}
 	}
-	rc = DG_EPERM;
-	if (ge == NULL || core_entry_decode(ge->hdr, ge->hlen, &h) != 0)
+	/* A bundle that delivers no key to this node does not welcome it. */
+	rc = g->rep->unvouched && *ncand == 0 ? DG_ESTATE : DG_EPERM;
+	if (ge == NULL || *ncand == 0 ||
+	    core_entry_decode(ge->hdr, ge->hlen, &h) != 0)
 		goto out;
 	memset(&e, 0, sizeof e);
 	e.hdr = h;
@@ -414,7 +533,8 @@ bootstrap(struct ing *g, struct cand **cands, size_t *ncand)
 		goto out;
 	core_body_net_id(h.author, body.nonce, net);
 	core_invite_net_tag(net, tag);
-	if (memcmp(net, h.net, 32) != 0 || memcmp(tag, code.tag, 8) != 0) {
+	if (memcmp(net, h.net, 32) != 0 ||
+	    (!g->rep->unvouched && memcmp(tag, code.tag, 8) != 0)) {
 		core_body_fini(&body);
 		goto out;
 	}
@@ -437,7 +557,7 @@ bootstrap(struct ing *g, struct cand **cands, size_t *ncand)
 	memcpy(val + 32, n->founder, 32);
 	memcpy(val + 64, nv, nlen);
 	rc = store_put(g->t, DBI_META, "net", 3, val, 64 + nlen);
-	if (rc == 0)
+	if (rc == 0 && !g->rep->unvouched)
 		rc = store_del(g->t, DBI_LOCAL, "j", 1);
 	g->rep->joined = rc == 0;
 out:
@@ -470,6 +590,32 @@ confirm(struct ing *g, const struct core_members *m, const struct cand *c,
 			return rc;
 	}
 	return store_keys_load(g->n, g->t);
+}
+
+/* The sender holds at least every entry it sent. */
+static int
+note_sender(struct ing *g)
+{
+	const struct core_bundle_batch *bt;
+	struct core_hdr h;
+	uint8_t *list = NULL;
+	size_t i, count = 0;
+	int rc;
+
+	if (g->b->mode == CORE_BUNDLE_REQUEST || !g->n->has_net)
+		return 0;
+	rc = peer_get(g->n, g->t, g->b->from, &list, &count);
+	for (i = 0; rc == 0 && i < g->b->nbatches; i++) {
+		bt = &g->b->batches[i];
+		if (bt->n == 0 || core_entry_decode(bt->e[bt->n - 1].hdr,
+				      bt->e[bt->n - 1].hlen, &h) != 0)
+			continue;
+		rc = peer_note(&list, &count, bt->author, h.seq);
+	}
+	if (rc == 0)
+		rc = peer_put(g->n, g->t, g->b->from, list, count);
+	free(list);
+	return rc;
 }
 
 static int
@@ -529,6 +675,9 @@ ingest_txn(struct store_txn *t, void *arg)
 	rc = requests(g);
 	if (rc != 0)
 		goto out;
+	rc = note_sender(g);
+	if (rc != 0)
+		goto out;
 	if (ncand > 0) {
 		rc = store_members_in(g->n, t, &m);
 		if (rc == 0)
@@ -586,6 +735,9 @@ struct exp {
 	struct core_bundle_writer *w;
 	struct store_txn *t;
 	size_t count;
+	const uint8_t *peer; /* --since-peer, or NULL */
+	uint8_t *known;      /* what peer holds (pairs) */
+	size_t nknown;
 };
 
 /* Adds one author's whole log, in runs of CORE_BUNDLE_BATCH_MAX. */
@@ -596,11 +748,13 @@ export_author(void *arg, const uint8_t author[32], uint64_t head,
 	struct exp *x = arg;
 	struct core_bundle_entry *run;
 	struct store_entry *ents;
-	uint64_t seq = 1;
+	uint64_t seq = peer_seq(x->known, x->nknown, author) + 1;
 	size_t k;
 	int rc = 0;
 
 	(void)hash;
+	if (seq > head)
+		return 0;
 	run = calloc(CORE_BUNDLE_BATCH_MAX, sizeof *run);
 	ents = calloc(CORE_BUNDLE_BATCH_MAX, sizeof *ents);
 	if (run == NULL || ents == NULL) {
@@ -632,10 +786,47 @@ static int
 export_txn(struct store_txn *t, void *arg)
 {
 	struct exp *x = arg;
+	int rc;
 
 	x->t = t;
 	x->count = 0;
+	free(x->known);
+	x->known = NULL;
+	x->nknown = 0;
+	if (x->peer != NULL) {
+		rc = peer_get(x->n, t, x->peer, &x->known, &x->nknown);
+		if (rc != 0)
+			return rc;
+	}
 	return store_log_heads(t, export_author, x);
+}
+
+static int
+note_head(void *arg, const uint8_t author[32], uint64_t seq,
+    const uint8_t hash[32])
+{
+	struct exp *x = arg;
+
+	(void)hash;
+	return peer_note(&x->known, &x->nknown, author, seq);
+}
+
+/* After a bundle made for peer: it will hold everything this node has. */
+static int
+sent_txn(struct store_txn *t, void *arg)
+{
+	struct exp *x = arg;
+	int rc;
+
+	free(x->known);
+	x->known = NULL;
+	x->nknown = 0;
+	rc = peer_get(x->n, t, x->peer, &x->known, &x->nknown);
+	if (rc == 0)
+		rc = store_log_heads(t, note_head, x);
+	if (rc == 0)
+		rc = peer_put(x->n, t, x->peer, x->known, x->nknown);
+	return rc;
 }
 
 static int
@@ -685,7 +876,6 @@ store_node_bundle(struct store_node *n, int mode, const uint8_t *to,
 	const uint8_t *key;
 	int rc;
 
-	(void)peer;
 	*count = 0;
 	if (!n->has_net)
 		return export_request(n, out);
@@ -698,6 +888,7 @@ store_node_bundle(struct store_node *n, int mode, const uint8_t *to,
 	    n->keysec + n->cur * 64 + 32;
 	memset(&x, 0, sizeof x);
 	x.n = n;
+	x.peer = peer;
 	rc = core_bundle_writer_new(out, mode, key, n->pk, n->secret + 32,
 	    n->net, (uint64_t)time(NULL), &x.w);
 	if (rc != 0)
@@ -709,6 +900,9 @@ store_node_bundle(struct store_node *n, int mode, const uint8_t *to,
 	}
 	core_bundle_writer_free(x.w);
 	*count = x.count;
+	if (rc == 0 && peer != NULL)
+		rc = store_db_write(n->db, sent_txn, &x);
+	free(x.known);
 	return rc;
 }
 

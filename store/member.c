@@ -391,7 +391,7 @@ admit_txn(struct store_txn *t, void *arg)
 	}
 	x = core_members_find(&m.list, c->pk);
 	if (x != NULL && x->status == CORE_MEMBER_REVOKED) {
-		rc = DG_EPERM;
+		rc = DG_ESTATE;
 		goto out;
 	}
 	if (x != NULL && x->role == c->role) {

@@ -62,8 +62,9 @@ int store_node_invite_check(struct store_node *n, const uint8_t id[32],
 /* Admits pk with role and display name (this node must be an active
  * coordinator), and delivers it the keys of every epoch this node holds.
  * invite: the invite id it came with, or NULL.  Returns 0, DG_EPERM
- * (not a coordinator, or pk revoked), DG_EEXIST (already a member with
- * that role) or a store error. */
+ * (not a coordinator), DG_ESTATE (pk was revoked: a revoked key never
+ * comes back), DG_EEXIST (already a member with that role) or a store
+ * error. */
 int store_node_admit(struct store_node *n, const uint8_t pk[32], uint8_t role,
     const char *name, const uint8_t *invite) DG_WUR;
 
@@ -118,7 +119,11 @@ struct store_ingest {
 	size_t forks;        /* forks found */
 	size_t requests;     /* join requests waiting for approval */
 	size_t admitted;     /* join requests admitted at once (--approved) */
+	size_t uncounted;    /* kept, but written after the author's
+			      * revocation: they count for nothing */
 	bool joined;         /* this node joined the network */
+	bool unvouched;      /* joined by a bundle made for this node, with
+			      * no invite code to check the network against */
 	char first_problem[200]; /* the first refusal, in English */
 };
 
@@ -132,7 +137,8 @@ int store_node_ingest(struct store_node *n, const struct core_bundle *b,
     struct store_ingest *rep) DG_WUR;
 
 /* Writes a bundle of everything this node holds (or what peer is known
- * to lack, when peer is not NULL) into out.  mode 1 seals it with the
+ * to lack, when peer is not NULL: it holds what it sent this node and
+ * what earlier bundles made for it carried) into out.  mode 1 seals it with the
  * newest network key, mode 2 to the key `to` (a member or a newcomer).
  * A node with a pending join and no network writes its join request
  * (mode 3) instead.  *count receives the number of entries written. */
