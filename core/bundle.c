@@ -222,8 +222,9 @@ out:
 }
 
 /* Reading.  msgpack objects never leave this part of the file: what is
- * kept are pointers into b->plain, which is sized once from the length
- * fields and never moves. */
+ * kept are pointers into b->plain, which is sized from the length fields
+ * once the first chunk has decrypted and never moves after that; the
+ * chunks are decrypted in place, so no pointer needs fixing up. */
 
 struct reader {
 	struct core_bundle *b;
@@ -461,9 +462,28 @@ out:
 	return rc;
 }
 
+/* Moves the plaintext to a buffer of its full size, wiping the old. */
+static int
+plain_grow(struct core_bundle *b, size_t total)
+{
+	uint8_t *p;
+
+	if (total == b->plain_len)
+		return 0;
+	p = malloc(total);
+	if (p == NULL)
+		return DG_ENOMEM;
+	memcpy(p, b->plain, b->plain_len);
+	sodium_memzero(b->plain, b->plain_len);
+	free(b->plain);
+	b->plain = p;
+	b->plain_len = total;
+	return 0;
+}
+
 /* Walks the length fields without decrypting: every chunk in bounds and
  * the last one ending the file.  Gives the chunk count and the total
- * plaintext size, so the plaintext is allocated once. */
+ * plaintext size, so the plaintext never grows piecemeal. */
 static int
 walk(const uint8_t *data, size_t len, size_t off, size_t *nchunks,
     size_t *total)
@@ -531,10 +551,14 @@ core_bundle_read(const uint8_t *data, size_t len, const uint8_t key[32],
 		goto out;
 	r.b = b;
 	b->mode = r.info.mode;
-	b->plain = malloc(total > 0 ? total : 1);
+	/* Room for the first chunk only until it proves the key right, so
+	 * a wrong key (store/ tries one per open invite) or a forged file
+	 * costs no allocation the size of the file. */
+	n = (size_t)get_be(data + r.info.preamble_len, 4) - SS_ABYTES;
+	b->plain = malloc(n > 0 ? n : 1);
 	if (b->plain == NULL)
 		goto out;
-	b->plain_len = total;
+	b->plain_len = n;
 	rc = DG_ECRYPTO;
 	if (crypto_secretstream_xchacha20poly1305_init_pull(&st,
 		data + r.info.preamble_len - SS_HEADER, skey) != 0)
@@ -569,6 +593,13 @@ core_bundle_read(const uint8_t *data, size_t len, const uint8_t key[32],
 			crypto_generichash_update(&hs, b->plain + poff, n);
 		}
 		poff += n;
+		/* The first chunk keeps no pointers into the plaintext, so
+		 * it can move now. */
+		if (i == 0) {
+			rc = plain_grow(b, total);
+			if (rc != 0)
+				goto out;
+		}
 	}
 	rc = DG_EDECODE;
 	if (r.count != nchunks - 1)

@@ -9,7 +9,8 @@
  *         secret 0x77...;
  *   odd   the rest is a mode byte (1 network, else 3 request) and then
  *         plaintext chunks, each a 2-byte big-endian length and its
- *         bytes.  The harness encrypts them as an authentic bundle, so
+ *         bytes (the top bit of the length asks for TAG_FINAL on that
+ *         chunk).  The harness encrypts them as an authentic bundle, so
  *         the fuzzer reaches the chunk decoder past the AEAD.  With bit
  *         1 of the first byte set it closes the file with a correct
  *         final chunk signed by the fixed node (seed 0x07..., which the
@@ -174,6 +175,7 @@ make_file(bool final, const uint8_t *data, size_t size)
 	uint8_t pre[41], skey[32], len8[8], msg[17 + 32], sig[64];
 	uint8_t *out = NULL;
 	size_t len = 0, cap = 0, off = 1, n, nchunks = 0;
+	unsigned char tag;
 	int mode;
 
 	if (size < 1)
@@ -193,15 +195,18 @@ make_file(bool final, const uint8_t *data, size_t size)
 	add(&out, &len, &cap, pre, sizeof pre);
 	crypto_generichash_init(&hs, NULL, 0, 32);
 	while (size - off >= 2) {
-		n = (size_t)data[off] << 8 | data[off + 1];
+		n = (size_t)(data[off] & 0x7f) << 8 | data[off + 1];
+		tag = (data[off] & 0x80) != 0 ?
+		    crypto_secretstream_xchacha20poly1305_TAG_FINAL :
+		    crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
 		off += 2;
 		if (n > size - off)
 			n = size - off;
+		if (!final && size - off - n < 2)
+			tag = crypto_secretstream_xchacha20poly1305_TAG_FINAL;
 		push(&st, &out, &len, &cap, data + off, n,
 		    nchunks == 0 ? pre : NULL, nchunks == 0 ? sizeof pre : 0,
-		    !final && size - off - n < 2 ?
-			crypto_secretstream_xchacha20poly1305_TAG_FINAL :
-			crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+		    tag);
 		put_be(len8, n, 8);
 		crypto_generichash_update(&hs, len8, 8);
 		crypto_generichash_update(&hs, data + off, n);
