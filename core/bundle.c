@@ -17,7 +17,8 @@
 #define MAGIC_LEN 8
 #define TAG_LEN 8
 #define SEALED_LEN (crypto_box_SEALBYTES + 32) /* 80 */
-#define PREAMBLE_MAX (MAGIC_LEN + 1 + SEALED_LEN + SS_HEADER)
+#define PREAMBLE_MAX                                                   \
+	(MAGIC_LEN + 1 + 2 + CORE_BUNDLE_RECIPIENTS_MAX * SEALED_LEN + SS_HEADER)
 
 static const uint8_t magic[MAGIC_LEN] = { 'D', 'U', 'G', 'N', 'A', 'D', 'B',
 	1 };
@@ -152,12 +153,13 @@ core_join_verify(const struct core_join_request *r, const uint8_t tag[8])
 
 /* The preamble. */
 
+/* Bytes of the key info of a mode (for mode 2, of nslots recipients). */
 static size_t
-key_info_len(int mode)
+key_info_len(int mode, size_t nslots)
 {
 	switch (mode) {
 	case CORE_BUNDLE_NETWORK: return TAG_LEN;
-	case CORE_BUNDLE_RECIPIENT: return SEALED_LEN;
+	case CORE_BUNDLE_RECIPIENT: return 2 + nslots * SEALED_LEN;
 	case CORE_BUNDLE_REQUEST: return TAG_LEN;
 	}
 	return 0;
@@ -176,7 +178,15 @@ core_bundle_info(const uint8_t *data, size_t len,
 		return DG_EVERSION;
 	if (len < MAGIC_LEN + 1)
 		return DG_EDECODE;
-	klen = key_info_len(data[MAGIC_LEN]);
+	if (data[MAGIC_LEN] == CORE_BUNDLE_RECIPIENT) {
+		if (len < MAGIC_LEN + 3)
+			return DG_EDECODE;
+		info->nslots = (size_t)get_be(data + MAGIC_LEN + 1, 2);
+		if (info->nslots == 0 ||
+		    info->nslots > CORE_BUNDLE_RECIPIENTS_MAX)
+			return DG_EDECODE;
+	}
+	klen = key_info_len(data[MAGIC_LEN], info->nslots);
 	if (klen == 0)
 		return DG_EDECODE;
 	if (len - (MAGIC_LEN + 1) < klen + SS_HEADER)
@@ -188,7 +198,7 @@ core_bundle_info(const uint8_t *data, size_t len,
 		memcpy(info->key_id, data, TAG_LEN);
 		break;
 	case CORE_BUNDLE_RECIPIENT:
-		memcpy(info->sealed, data, SEALED_LEN);
+		info->slots = data + 2;
 		break;
 	case CORE_BUNDLE_REQUEST:
 		memcpy(info->tag, data, TAG_LEN);
@@ -203,19 +213,22 @@ core_bundle_open_sealed(const struct core_bundle_info *info,
     const uint8_t pk[32], const uint8_t *sk, uint8_t filekey[32])
 {
 	uint8_t xpk[32], xsk[32];
+	size_t i;
 	int rc = DG_ECRYPTO;
 
-	if (info->mode != CORE_BUNDLE_RECIPIENT)
+	if (info->mode != CORE_BUNDLE_RECIPIENT || info->slots == NULL)
 		return DG_EINVAL;
 	if (crypto_sign_ed25519_pk_to_curve25519(xpk, pk) != 0 ||
 	    crypto_sign_ed25519_sk_to_curve25519(xsk, sk) != 0)
 		goto out;
-	if (crypto_box_seal_open(filekey, info->sealed, SEALED_LEN, xpk,
-		xsk) != 0) {
-		sodium_memzero(filekey, 32);
-		goto out;
+	for (i = 0; i < info->nslots; i++) {
+		if (crypto_box_seal_open(filekey, info->slots + i * SEALED_LEN,
+			SEALED_LEN, xpk, xsk) == 0) {
+			rc = 0;
+			goto out;
+		}
 	}
-	rc = 0;
+	sodium_memzero(filekey, 32);
 out:
 	sodium_memzero(xsk, sizeof xsk);
 	return rc;
@@ -564,6 +577,11 @@ core_bundle_read(const uint8_t *data, size_t len, const uint8_t key[32],
 		data + r.info.preamble_len - SS_HEADER, skey) != 0)
 		goto out;
 	crypto_generichash_init(&hs, NULL, 0, 32);
+	/* The signature covers the preamble too: the signed content cannot
+	 * be re-wrapped for other recipients. */
+	put_be(len8, r.info.preamble_len, 8);
+	crypto_generichash_update(&hs, len8, 8);
+	crypto_generichash_update(&hs, data, r.info.preamble_len);
 	off = r.info.preamble_len;
 	for (i = 0; i < nchunks; i++) {
 		clen = (size_t)get_be(data + off, 4);
@@ -711,60 +729,39 @@ emit(struct core_bundle_writer *w, const uint8_t *ad, size_t adlen,
 	return w->out->err;
 }
 
-int
-core_bundle_writer_new(struct core_buf *out, int mode, const uint8_t *key,
-    const uint8_t from[32], const uint8_t *from_sk, const uint8_t *net,
-    uint64_t time, struct core_bundle_writer **wp)
+/* Starts a writer on a preamble whose key info is in pre[MAGIC_LEN + 1,
+ * plen) and whose stream key is skey. */
+static int
+start(struct core_buf *out, int mode, uint8_t *pre, size_t plen,
+    const uint8_t skey[32], const uint8_t *tag, const uint8_t from[32],
+    const uint8_t *from_sk, const uint8_t *net, uint64_t time,
+    struct core_bundle_writer **wp)
 {
-	struct core_bundle_writer *w = NULL;
-	uint8_t pre[PREAMBLE_MAX], skey[32], xpk[32];
+	struct core_bundle_writer *w;
 	msgpack_packer pk;
-	size_t plen = MAGIC_LEN + 1;
-	int rc = DG_EINVAL;
+	uint8_t len8[8];
+	int rc;
 
-	*wp = NULL;
-	if (out == NULL || key == NULL || from == NULL || from_sk == NULL ||
-	    key_info_len(mode) == 0)
-		return DG_EINVAL;
-	if (out->err != 0)
-		return out->err;
-	memcpy(pre, magic, MAGIC_LEN);
-	pre[MAGIC_LEN] = (uint8_t)mode;
-	switch (mode) {
-	case CORE_BUNDLE_NETWORK:
-		core_bundle_key_id(key, pre + plen);
-		network_stream_key(key, skey);
-		break;
-	case CORE_BUNDLE_RECIPIENT:
-		if (crypto_sign_ed25519_pk_to_curve25519(xpk, key) != 0)
-			return DG_EINVAL;
-		crypto_secretstream_xchacha20poly1305_keygen(skey);
-		if (crypto_box_seal(pre + plen, skey, 32, xpk) != 0)
-			goto out;
-		break;
-	case CORE_BUNDLE_REQUEST:
-		memcpy(skey, key, 32);
-		memcpy(pre + plen, key + 32, TAG_LEN);
-		break;
-	}
-	plen += key_info_len(mode);
-	rc = DG_ENOMEM;
 	/* The hash state asks for 64-byte alignment. */
 	w = aligned_alloc(_Alignof(struct core_bundle_writer), sizeof *w);
 	if (w == NULL)
-		goto out;
+		return DG_ENOMEM;
 	memset(w, 0, sizeof *w);
 	w->out = out;
 	w->mode = mode;
 	core_buf_init(&w->pt);
-	if (mode == CORE_BUNDLE_REQUEST)
-		memcpy(w->tag, key + 32, TAG_LEN);
+	if (tag != NULL)
+		memcpy(w->tag, tag, TAG_LEN);
 	memcpy(w->sk, from_sk, sizeof w->sk);
-	crypto_generichash_init(&w->hash, NULL, 0, 32);
 	crypto_secretstream_xchacha20poly1305_init_push(&w->st, pre + plen,
 	    skey);
 	plen += SS_HEADER;
 	core_buf_add(out, pre, plen);
+	/* The signature covers the preamble (see core/bundle.h). */
+	crypto_generichash_init(&w->hash, NULL, 0, 32);
+	put_be(len8, plen, 8);
+	crypto_generichash_update(&w->hash, len8, 8);
+	crypto_generichash_update(&w->hash, pre, plen);
 
 	msgpack_packer_init(&pk, &w->pt, buf_write);
 	msgpack_pack_map(&pk, 3);
@@ -778,13 +775,83 @@ core_bundle_writer_new(struct core_buf *out, int mode, const uint8_t *key,
 	pack_key(&pk, "time");
 	msgpack_pack_uint64(&pk, time);
 	rc = emit(w, pre, plen, SS_MESSAGE);
-	if (rc != 0)
-		goto out;
+	if (rc != 0) {
+		core_bundle_writer_free(w);
+		return rc;
+	}
 	*wp = w;
-	w = NULL;
+	return 0;
+}
+
+int
+core_bundle_writer_new_to(struct core_buf *out, const uint8_t (*pks)[32],
+    size_t npk, const uint8_t from[32], const uint8_t *from_sk,
+    const uint8_t *net, uint64_t time, struct core_bundle_writer **wp)
+{
+	uint8_t *pre, skey[32], xpk[32];
+	size_t plen = MAGIC_LEN + 1, i;
+	int rc = DG_EINVAL;
+
+	*wp = NULL;
+	if (out == NULL || pks == NULL || from == NULL || from_sk == NULL ||
+	    npk == 0 || npk > CORE_BUNDLE_RECIPIENTS_MAX)
+		return DG_EINVAL;
+	if (out->err != 0)
+		return out->err;
+	pre = malloc(PREAMBLE_MAX);
+	if (pre == NULL)
+		return DG_ENOMEM;
+	memcpy(pre, magic, MAGIC_LEN);
+	pre[MAGIC_LEN] = CORE_BUNDLE_RECIPIENT;
+	put_be(pre + plen, npk, 2);
+	plen += 2;
+	crypto_secretstream_xchacha20poly1305_keygen(skey);
+	for (i = 0; i < npk; i++) {
+		if (crypto_sign_ed25519_pk_to_curve25519(xpk, pks[i]) != 0 ||
+		    crypto_box_seal(pre + plen, skey, 32, xpk) != 0)
+			goto out;
+		plen += SEALED_LEN;
+	}
+	rc = start(out, CORE_BUNDLE_RECIPIENT, pre, plen, skey, NULL, from,
+	    from_sk, net, time, wp);
 out:
 	sodium_memzero(skey, sizeof skey);
-	core_bundle_writer_free(w);
+	free(pre);
+	return rc;
+}
+
+int
+core_bundle_writer_new(struct core_buf *out, int mode, const uint8_t *key,
+    const uint8_t from[32], const uint8_t *from_sk, const uint8_t *net,
+    uint64_t time, struct core_bundle_writer **wp)
+{
+	uint8_t pre[MAGIC_LEN + 1 + TAG_LEN + SS_HEADER], skey[32];
+	size_t plen = MAGIC_LEN + 1;
+	int rc;
+
+	*wp = NULL;
+	if (mode == CORE_BUNDLE_RECIPIENT && key != NULL)
+		return core_bundle_writer_new_to(out,
+		    (const uint8_t(*)[32])key, 1, from, from_sk, net, time, wp);
+	if (out == NULL || key == NULL || from == NULL || from_sk == NULL ||
+	    (mode != CORE_BUNDLE_NETWORK && mode != CORE_BUNDLE_REQUEST))
+		return DG_EINVAL;
+	if (out->err != 0)
+		return out->err;
+	memcpy(pre, magic, MAGIC_LEN);
+	pre[MAGIC_LEN] = (uint8_t)mode;
+	if (mode == CORE_BUNDLE_NETWORK) {
+		core_bundle_key_id(key, pre + plen);
+		network_stream_key(key, skey);
+	} else {
+		memcpy(skey, key, 32);
+		memcpy(pre + plen, key + 32, TAG_LEN);
+	}
+	plen += TAG_LEN;
+	rc = start(out, mode, pre, plen, skey,
+	    mode == CORE_BUNDLE_REQUEST ? key + 32 : NULL, from, from_sk, net,
+	    time, wp);
+	sodium_memzero(skey, sizeof skey);
 	return rc;
 }
 

@@ -9,9 +9,12 @@
  *   mode       1 byte   1 network, 2 recipient, 3 join request
  *   key info            mode 1: key id, 8 bytes (BLAKE2b-256 of the
  *                       network key keyed "dugnad bundle id", first 8);
- *                       mode 2: the 32-byte file key sealed to the
+ *                       mode 2: the number of recipients n (2 bytes, big
+ *                       endian, 1..CORE_BUNDLE_RECIPIENTS_MAX), then n
+ *                       times the 32-byte file key sealed to a
  *                       recipient's X25519 key (crypto_box_seal, 80
- *                       bytes); mode 3: the invite's net tag, 8 bytes
+ *                       bytes each; anonymous: a slot does not say whose
+ *                       it is); mode 3: the invite's net tag, 8 bytes
  *   stream     24 bytes crypto_secretstream_xchacha20poly1305 header
  *   chunks              each: length (4 bytes, big endian, 17 ..
  *                       CORE_BUNDLE_CHUNK_MAX + 17) then that many
@@ -41,8 +44,11 @@
  *   last   {"count": uint, "sig": bin 64}   (TAG_FINAL) the number of
  *           chunks before it, and the Ed25519 signature by "from" over
  *           the 49 bytes "dugnad bundle v1\0" || BLAKE2b-256 (unkeyed)
- *           of the concatenation, for every earlier chunk in order, of
- *           its plaintext length (8 bytes, BE) and its plaintext
+ *           of the concatenation of the preamble's length (8 bytes, BE)
+ *           and the preamble (magic to stream header), then, for every
+ *           earlier chunk in order, its plaintext length (8 bytes, BE)
+ *           and its plaintext; so the signed content cannot be re-wrapped
+ *           for other recipients
  *
  * Reading is all or nothing: the whole file is decrypted and checked
  * (every chunk authentic, nothing after the final chunk, count and
@@ -68,6 +74,7 @@
 #define CORE_BUNDLE_BATCH_MAX 4096         /* entries in one chunk */
 #define CORE_BUNDLE_FILE_MAX ((size_t)1 << 30) /* bytes of a file */
 #define CORE_JOIN_NAME_MAX 100             /* bytes of a display name */
+#define CORE_BUNDLE_RECIPIENTS_MAX 400     /* mode 2 recipients */
 
 struct core_join_request {
 	uint8_t pk[32];                 /* the newcomer */
@@ -121,7 +128,9 @@ struct core_bundle {
 struct core_bundle_info {
 	int mode;
 	uint8_t key_id[8];      /* mode 1 */
-	uint8_t sealed[80];     /* mode 2 */
+	size_t nslots;          /* mode 2: recipients */
+	const uint8_t *slots;   /* mode 2: nslots * 80 bytes, borrowed from
+				 * the data given to core_bundle_info */
 	uint8_t tag[8];         /* mode 3 */
 	size_t preamble_len;    /* bytes up to and including the stream header */
 };
@@ -134,9 +143,10 @@ int core_bundle_info(const uint8_t *data, size_t len,
 /* The key id of a network key (mode 1). */
 void core_bundle_key_id(const uint8_t netkey[32], uint8_t id[8]);
 
-/* Opens a mode 2 file key with the recipient's Ed25519 key pair (pk 32,
- * sk 64, converted to X25519).  Returns 0, DG_EINVAL (info is not mode
- * 2) or DG_ECRYPTO (not sealed to this key). */
+/* Opens a mode 2 file key with a recipient's Ed25519 key pair (pk 32,
+ * sk 64, converted to X25519), trying each slot.  info borrows the file's
+ * data, which must still be there.  Returns 0, DG_EINVAL (info is not
+ * mode 2) or DG_ECRYPTO (no slot is sealed to this key). */
 int core_bundle_open_sealed(const struct core_bundle_info *info,
     const uint8_t pk[32], const uint8_t *sk, uint8_t filekey[32]) DG_WUR;
 
@@ -168,6 +178,13 @@ struct core_bundle_writer;
 int core_bundle_writer_new(struct core_buf *out, int mode, const uint8_t *key,
     const uint8_t from[32], const uint8_t *from_sk, const uint8_t *net,
     uint64_t time, struct core_bundle_writer **w) DG_WUR;
+
+/* Starts a mode 2 bundle for npk recipients (Ed25519 public keys, 1 to
+ * CORE_BUNDLE_RECIPIENTS_MAX): a random file key is sealed to each.
+ * Otherwise as core_bundle_writer_new (whose mode 2 is one recipient). */
+int core_bundle_writer_new_to(struct core_buf *out, const uint8_t (*pks)[32],
+    size_t npk, const uint8_t from[32], const uint8_t *from_sk,
+    const uint8_t *net, uint64_t time, struct core_bundle_writer **w) DG_WUR;
 
 /* Adds consecutive entries of one author (split into chunks as needed;
  * n = 0 adds nothing); the entries are copied.  Modes 1 and 2 only.

@@ -873,7 +873,6 @@ store_node_bundle(struct store_node *n, int mode, const uint8_t *to,
     const uint8_t *peer, struct core_buf *out, size_t *count)
 {
 	struct exp x;
-	const uint8_t *key;
 	int rc;
 
 	*count = 0;
@@ -883,14 +882,41 @@ store_node_bundle(struct store_node *n, int mode, const uint8_t *to,
 		return DG_ESTATE;
 	if (mode == CORE_BUNDLE_RECIPIENT && to == NULL)
 		return DG_EINVAL;
-	/* mode 1: the newest network key, held by every current member */
-	key = mode == CORE_BUNDLE_RECIPIENT ? to :
-	    n->keysec + n->cur * 64 + 32;
 	memset(&x, 0, sizeof x);
 	x.n = n;
 	x.peer = peer;
-	rc = core_bundle_writer_new(out, mode, key, n->pk, n->secret + 32,
-	    n->net, (uint64_t)time(NULL), &x.w);
+	if (mode == CORE_BUNDLE_RECIPIENT) {
+		rc = core_bundle_writer_new(out, mode, to, n->pk, n->secret + 32,
+		    n->net, (uint64_t)time(NULL), &x.w);
+	} else {
+		/* For the members: the file key sealed to each active member
+		 * as this node knows them.  Not a network key: after a
+		 * revocation the others do not have the new one yet, and the
+		 * revoked member has every old one. */
+		struct store_members m;
+		uint8_t (*pks)[32] = NULL;
+		size_t i, k = 0;
+
+		rc = store_node_members(n, &m);
+		if (rc != 0)
+			return rc;
+		pks = calloc(m.list.n + 1, sizeof *pks);
+		for (i = 0; pks != NULL && i < m.list.n; i++) {
+			if (m.list.m[i].status == CORE_MEMBER_ACTIVE &&
+			    k < CORE_BUNDLE_RECIPIENTS_MAX)
+				memcpy(pks[k++], m.list.m[i].pk, 32);
+		}
+		store_members_fini(&m);
+		if (pks == NULL)
+			return DG_ENOMEM;
+		if (k == 0)
+			rc = DG_EPERM;
+		else
+			rc = core_bundle_writer_new_to(out,
+			    (const uint8_t(*)[32])pks, k, n->pk, n->secret + 32,
+			    n->net, (uint64_t)time(NULL), &x.w);
+		free(pks);
+	}
 	if (rc != 0)
 		return rc;
 	rc = store_db_read(n->db, export_txn, &x);

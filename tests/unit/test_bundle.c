@@ -284,7 +284,7 @@ test_recipient_round_trip(void)
 
 	T_EQ_INT(core_bundle_info((uint8_t *)out.data, out.len, &info), 0);
 	T_EQ_INT(info.mode, CORE_BUNDLE_RECIPIENT);
-	T_EQ_INT(info.preamble_len, 8 + 1 + 80 + 24);
+	T_EQ_INT(info.preamble_len, 8 + 1 + 2 + 80 + 24);
 	T_EQ_INT(core_bundle_open_sealed(&info, other.pk, other.sk, filekey),
 	    DG_ECRYPTO);
 	T_EQ_INT(core_bundle_open_sealed(&info, to.pk, to.sk, filekey), 0);
@@ -481,6 +481,10 @@ test_layout(void)
 		     skey),
 	    0);
 	crypto_generichash_init(&hs, NULL, 0, 32);
+	/* the signature covers the preamble (41 bytes here) first */
+	put_be(len8, 41, 8);
+	crypto_generichash_update(&hs, len8, 8);
+	crypto_generichash_update(&hs, d, 41);
 	off = 41;
 	for (i = 0; i < 3; i++) {
 		T_ASSERT(off + 4 <= out.len);
@@ -746,8 +750,12 @@ test_info(void)
 	T_EQ_INT(info.preamble_len, 41);
 	T_EQ_INT(core_bundle_info(d, 40, &info), DG_EDECODE);
 	d[8] = 2;
-	T_EQ_INT(core_bundle_info(d, 112, &info), DG_EDECODE);
-	T_EQ_INT(core_bundle_info(d, 113, &info), 0);
+	T_EQ_INT(core_bundle_info(d, 115, &info), DG_EDECODE); /* 0 slots */
+	d[10] = 1;
+	T_EQ_INT(core_bundle_info(d, 114, &info), DG_EDECODE);
+	T_EQ_INT(core_bundle_info(d, 115, &info), 0);
+	T_EQ_INT(info.nslots, 1);
+	d[10] = 0;
 	d[8] = 3;
 	T_EQ_INT(core_bundle_info(d, 41, &info), 0);
 	d[8] = 0;
@@ -1034,6 +1042,13 @@ raw_bundle(struct core_buf *out, int mode, const uint8_t key[32],
 	core_buf_init(out);
 	core_buf_add(out, pre, sizeof pre);
 	crypto_generichash_init(&hs, NULL, 0, 32);
+	{
+		uint8_t l8[8];
+
+		put_be(l8, sizeof pre, 8);
+		crypto_generichash_update(&hs, l8, 8);
+		crypto_generichash_update(&hs, pre, sizeof pre);
+	}
 	for (i = 0; i < nc + final; i++) {
 		struct raw r;
 
