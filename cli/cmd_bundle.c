@@ -215,7 +215,10 @@ bundle_import(struct cli *c, int argc, char **argv)
 		printf("note: %zu entr%s written after the author's revocation "
 		       "count for nothing\n", rep.uncounted,
 		    rep.uncounted == 1 ? "y" : "ies");
-	} else if (rep.refused || rep.forks || rep.first_problem[0]) {
+	} else if (rep.refused == 0 && rep.forks == 0 && rep.first_problem[0]) {
+		cli_err(c, "%s", rep.first_problem);
+		rc = EXIT_DATA;
+	} else if (rep.refused || rep.forks) {
 		cli_err(c, "%zu entr%s refused: %s", rep.refused,
 		    rep.refused == 1 ? "y was" : "ies were",
 		    rep.first_problem[0] ? rep.first_problem : "see above");

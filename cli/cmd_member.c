@@ -86,6 +86,32 @@ cmd_invite(struct cli *c, int argc, char **argv)
 	char *end;
 	int i, rc;
 
+	if (argc == 3 && strcmp(argv[1], "--cancel") == 0) {
+		rc = core_invite_parse(argv[2], &code);
+		if (rc != 0) {
+			cli_err(c, "that is not an invite code (or it has a typing "
+				   "error)");
+			return EXIT_DATA;
+		}
+		rc = cli_open(c, true, &n);
+		if (rc != 0)
+			return rc;
+		rc = store_node_uninvite(n, &code);
+		store_node_close(n);
+		sodium_memzero(&code, sizeof code);
+		if (rc == DG_ENOTFOUND) {
+			cli_err(c, "no invite of this network has that code");
+			return EXIT_DATA;
+		}
+		if (rc != 0)
+			return no_permission(c, rc, "cancel invites");
+		if (c->json)
+			printf("{\"cancelled\":true}\n");
+		else
+			printf("The code is cancelled: nobody can join with it "
+			       "any more.\n");
+		return 0;
+	}
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc) {
 			rc = parse_role(c, argv[++i], &role);

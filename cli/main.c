@@ -19,7 +19,8 @@ static const struct cli_cmd commands[] = {
 	    "found a network, or show it" },
 	{ "invite", cmd_invite,
 	    "invite [--role volunteer|coordinator] [--approved] [--expires 7d] "
-	    "[--uses 1]", "make an invite code (coordinators)" },
+	    "[--uses 1] | invite --cancel CODE",
+	    "make or cancel an invite code (coordinators)" },
 	{ "join", cmd_join, "join CODE [--name NAME]",
 	    "ask to join a network with an invite code" },
 	{ "requests", cmd_requests, "requests", "join requests waiting" },

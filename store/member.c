@@ -336,6 +336,29 @@ store_node_invite(struct store_node *n, uint8_t role, bool approved,
 	return store_node_append(n, &b, 1);
 }
 
+int
+store_node_uninvite(struct store_node *n, const struct core_invite_code *code)
+{
+	struct store_invite inv;
+	struct core_body b;
+	uint8_t tag[CORE_INVITE_TAG];
+	int rc;
+
+	rc = require_coordinator(n);
+	if (rc != 0)
+		return rc;
+	core_invite_net_tag(n->net, tag);
+	if (memcmp(tag, code->tag, sizeof tag) != 0)
+		return DG_ENOTFOUND;
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_UNINVITE;
+	core_invite_id(code->secret, b.invite);
+	rc = store_node_invite_check(n, b.invite, 0, &inv);
+	if (rc == DG_ENOTFOUND)
+		return rc;
+	return store_node_append(n, &b, 1);
+}
+
 /* --- admit and revoke ---------------------------------------------- */
 
 struct admit_ctx {

@@ -53,6 +53,12 @@ struct store_invite {
 int store_node_invite(struct store_node *n, uint8_t role, bool approved,
     uint64_t expires, uint64_t uses, struct core_invite_code *code) DG_WUR;
 
+/* Cancels the invite of a code (this node must be an active
+ * coordinator): its holder can no longer join with it.  Returns 0,
+ * DG_EPERM, DG_ENOTFOUND (no such invite) or a store error. */
+int store_node_uninvite(struct store_node *n,
+    const struct core_invite_code *code) DG_WUR;
+
 /* Checks an invite by id at time now: 0 when it may still admit,
  * DG_ENOTFOUND (no such invite), DG_EPERM (cancelled, or its author is
  * no longer a coordinator), DG_ESTATE (expired) or DG_ELIMIT (used up). */

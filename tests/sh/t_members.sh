@@ -460,4 +460,22 @@ check_rc 0 "concurrent revocations: verify on P"
 run dg --dir "$Q" verify
 check_rc 0 "concurrent revocations: verify on Q"
 
+# === Cancelled invite codes ====================================================
+X=$TMP/X
+new_node "$X" "Avlyst"
+run dg --dir "$X" --json invite --approved
+CANCEL_CODE=$(json_code)
+run dg --dir "$X" invite --cancel "$CANCEL_CODE"
+check_rc 0 "invite --cancel: exit 0"
+check_out "cancelled" "invite --cancel: says the code is cancelled"
+joining_node "$TMP/Y" "$CANCEL_CODE" Yasmin req-y.dugnad
+before=$(store_sum "$X")
+run dg --dir "$X" bundle import req-y.dugnad
+check_rc 65 "a request with a cancelled code: refused (exit 65)"
+check_err "cancelled" "... the message says the invite is cancelled"
+run dg --dir "$X" --json members
+check "... nobody was admitted" json_ok "$OUT" "len(d) == 1"
+run dg --dir "$X" invite --cancel "abcdef-ghijkl"
+check_rc 65 "invite --cancel with a non-code: exit 65"
+
 finish
