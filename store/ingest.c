@@ -463,10 +463,9 @@ bootstrap(struct ing *g, struct cand **cands, size_t *ncand)
 	struct store_entry e;
 	struct core_body body;
 	struct core_hdr h;
-	uint8_t xpk[32], xsk[32], secret[64], tag[8], net[32], *nv = NULL;
-	uint8_t *val = NULL;
+	uint8_t xpk[32], xsk[32], secret[64], tag[8], net[32];
 	char name[CORE_JOIN_NAME_MAX + 1];
-	size_t i, k, j, nlen;
+	size_t i, k, j;
 	int rc;
 
 	rc = store_node_join_pending(n, &code, name);
@@ -542,29 +541,14 @@ bootstrap(struct ing *g, struct cand **cands, size_t *ncand)
 	memcpy(n->net, net, 32);
 	memcpy(n->founder, h.author, 32);
 	n->has_net = 1;
-	nlen = strlen(body.name);
-	rc = store_seal(n, "net", "", 0, (const uint8_t *)body.name, nlen, &nv,
-	    &nlen);
+	rc = store_net_put(n, g->t, body.name);
 	core_body_fini(&body);
-	if (rc != 0)
-		goto out;
-	val = malloc(64 + nlen);
-	if (val == NULL) {
-		rc = DG_ENOMEM;
-		goto out;
-	}
-	memcpy(val, n->net, 32);
-	memcpy(val + 32, n->founder, 32);
-	memcpy(val + 64, nv, nlen);
-	rc = store_put(g->t, DBI_META, "net", 3, val, 64 + nlen);
 	if (rc == 0 && !g->rep->unvouched)
 		rc = store_del(g->t, DBI_LOCAL, "j", 1);
 	g->rep->joined = rc == 0;
 out:
 	sodium_memzero(xsk, sizeof xsk);
 	sodium_memzero(secret, sizeof secret);
-	free(nv);
-	free(val);
 	return rc;
 }
 

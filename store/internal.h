@@ -82,6 +82,11 @@ int store_append_one(struct store_node *n, struct store_txn *t,
 int store_hlc_get(struct store_txn *t, uint64_t *hlc);
 int store_hlc_put(struct store_txn *t, uint64_t hlc);
 
+/* Writes meta "net": network id || founder || the sealed network name
+ * (n->net and n->founder must be set). */
+int store_net_put(struct store_node *n, struct store_txn *t,
+    const char *name);
+
 /* Seals an epoch's keys (content || network, 64 bytes) to member pk. */
 int store_seal_to(const uint8_t pk[32], const uint8_t secret[64],
     struct core_sealed *to);

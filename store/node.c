@@ -164,27 +164,28 @@ out:
 	return rc;
 }
 
-int
-store_node_init(const char *dir, const char *pass, size_t plen,
-    size_t map_size, struct store_node **out)
+/* Opens dir (creating it for init) and runs fn (init_txn or open_txn)
+ * with the passphrase; on success *out is the unlocked node. */
+static int
+node_start(const char *dir, int create, const char *pass, size_t plen,
+    size_t map_size, store_txn_fn fn, struct store_node **out)
 {
 	struct store_node *n;
 	struct init_ctx c;
 	int rc;
 
 	*out = NULL;
-	if (plen == 0)
-		return DG_EINVAL;
 	rc = node_alloc(&n);
 	if (rc != 0)
 		return rc;
-	rc = store_db_open(dir, 1, map_size, &n->db);
+	rc = store_db_open(dir, create, map_size, &n->db);
 	if (rc != 0)
 		goto fail;
 	c.n = n;
 	c.pass = pass;
 	c.plen = plen;
-	rc = store_db_write(n->db, init_txn, &c);
+	rc = create ? store_db_write(n->db, fn, &c) :
+		      store_db_read(n->db, fn, &c);
 	if (rc != 0)
 		goto fail;
 	*out = n;
@@ -194,11 +195,15 @@ fail:
 	return rc;
 }
 
-struct open_ctx {
-	struct store_node *n;
-	const char *pass;
-	size_t plen;
-};
+int
+store_node_init(const char *dir, const char *pass, size_t plen,
+    size_t map_size, struct store_node **out)
+{
+	*out = NULL;
+	if (plen == 0)
+		return DG_EINVAL;
+	return node_start(dir, 1, pass, plen, map_size, init_txn, out);
+}
 
 /* meta "net": network id (32) || founder (32) || sealed name. */
 static int
@@ -226,7 +231,7 @@ load_net(struct store_node *n, struct store_txn *t)
 static int
 open_txn(struct store_txn *t, void *arg)
 {
-	struct open_ctx *c = arg;
+	struct init_ctx *c = arg;
 	struct store_node *n = c->n;
 	struct core_kdf kdf;
 	uint8_t *kek, *seed = NULL;
@@ -283,28 +288,7 @@ int
 store_node_open(const char *dir, const char *pass, size_t plen,
     size_t map_size, struct store_node **out)
 {
-	struct store_node *n;
-	struct open_ctx c;
-	int rc;
-
-	*out = NULL;
-	rc = node_alloc(&n);
-	if (rc != 0)
-		return rc;
-	rc = store_db_open(dir, 0, map_size, &n->db);
-	if (rc != 0)
-		goto fail;
-	c.n = n;
-	c.pass = pass;
-	c.plen = plen;
-	rc = store_db_read(n->db, open_txn, &c);
-	if (rc != 0)
-		goto fail;
-	*out = n;
-	return 0;
-fail:
-	store_node_close(n);
-	return rc;
+	return node_start(dir, 0, pass, plen, map_size, open_txn, out);
 }
 
 struct store_db *
@@ -465,6 +449,31 @@ store_node_append(struct store_node *n, const struct core_body *bodies,
 	return store_db_write(n->db, append_txn, &c);
 }
 
+int
+store_net_put(struct store_node *n, struct store_txn *t, const char *name)
+{
+	uint8_t *nv = NULL, *val = NULL;
+	size_t nlen;
+	int rc;
+
+	rc = store_seal(n, "net", "", 0, (const uint8_t *)name, strlen(name),
+	    &nv, &nlen);
+	if (rc != 0)
+		return rc;
+	val = malloc(64 + nlen);
+	if (val == NULL) {
+		free(nv);
+		return DG_ENOMEM;
+	}
+	memcpy(val, n->net, 32);
+	memcpy(val + 32, n->founder, 32);
+	memcpy(val + 64, nv, nlen);
+	rc = store_put(t, DBI_META, "net", 3, val, 64 + nlen);
+	free(nv);
+	free(val);
+	return rc;
+}
+
 struct net_ctx {
 	struct store_node *n;
 	const char *name;
@@ -493,8 +502,6 @@ net_txn(struct store_txn *t, void *arg)
 	struct store_node *n = c->n;
 	struct core_body b;
 	struct core_sealed to;
-	uint8_t *nv = NULL, *val = NULL;
-	size_t nlen;
 	uint64_t hlc;
 	MDB_val v;
 	int rc;
@@ -509,19 +516,7 @@ net_txn(struct store_txn *t, void *arg)
 	rc = store_keys_add(n, t, 1, n->pk, c->secret);
 	if (rc != 0)
 		goto out;
-	rc = store_seal(n, "net", "", 0, (const uint8_t *)c->name,
-	    strlen(c->name), &nv, &nlen);
-	if (rc != 0)
-		goto out;
-	val = malloc(64 + nlen);
-	if (val == NULL) {
-		rc = DG_ENOMEM;
-		goto out;
-	}
-	memcpy(val, n->net, 32);
-	memcpy(val + 32, n->founder, 32);
-	memcpy(val + 64, nv, nlen);
-	rc = store_put(t, DBI_META, "net", 3, val, 64 + nlen);
+	rc = store_net_put(n, t, c->name);
 	if (rc == 0)
 		rc = store_hlc_get(t, &hlc);
 	if (rc != 0)
@@ -547,8 +542,6 @@ net_txn(struct store_txn *t, void *arg)
 	if (rc == 0)
 		rc = store_hlc_put(t, hlc);
 out:
-	free(nv);
-	free(val);
 	if (rc != 0) {
 		n->has_net = 0;
 		n->nkeys = 0;
