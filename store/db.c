@@ -431,3 +431,35 @@ store_db_net(struct store_db *db, uint8_t net[32])
 
 	return store_db_read(db, net_read_txn, &r);
 }
+
+int
+store_walk(struct store_txn *t, enum store_dbi dbi, const void *start,
+    size_t slen, size_t plen, store_walk_fn fn, void *ctx)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	MDB_cursor_op op = slen ? MDB_SET_RANGE : MDB_FIRST;
+	int rc;
+
+	rc = mdb_cursor_open(t->txn, t->db->dbi[dbi], &c);
+	if (rc != 0)
+		return store_err(rc);
+	k.mv_size = slen;
+	k.mv_data = (void *)(uintptr_t)start;
+	for (;;) {
+		rc = mdb_cursor_get(c, &k, &v, op);
+		op = MDB_NEXT;
+		if (rc != 0) {
+			rc = rc == MDB_NOTFOUND ? 0 : store_err(rc);
+			break;
+		}
+		if (plen > 0 && (k.mv_size < plen ||
+				    memcmp(k.mv_data, start, plen) != 0))
+			break;
+		rc = fn(ctx, &k, &v);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc;
+}

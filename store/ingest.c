@@ -927,44 +927,49 @@ struct open_ctx {
 };
 
 /* Mode 3: the request key of each invite of this network. */
+struct try_ctx {
+	struct open_ctx *c;
+	struct store_txn *t;
+};
+
 static int
-try_invites(struct store_txn *t, void *arg)
+try_one(void *arg, const MDB_val *k, const MDB_val *v)
 {
-	struct open_ctx *c = arg;
+	struct try_ctx *x = arg;
+	struct open_ctx *c = x->c;
 	struct store_entry e;
 	struct core_body b;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	MDB_cursor_op op = MDB_FIRST;
 	uint8_t key[32];
 	int rc;
 
-	c->rc = DG_ENOTFOUND;
-	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_MINDEX], &cur);
-	if (rc != 0)
-		return store_err(rc);
-	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size != 40 || v.mv_size != 1 ||
-		    *(const uint8_t *)v.mv_data != CORE_KIND_INVITE)
-			continue;
-		if (store_log_get(t, k.mv_data,
-			store_get_be64((const uint8_t *)k.mv_data + 32), &e) != 0 ||
-		    store_read_body(c->n, &e, &b) != 0) {
-			core_body_fini(&b);
-			continue;
-		}
-		core_invite_request_key(b.invite, key);
+	if (k->mv_size != 40 || v->mv_size != 1 ||
+	    *(const uint8_t *)v->mv_data != CORE_KIND_INVITE)
+		return 0;
+	if (store_log_get(x->t, k->mv_data,
+		store_get_be64((const uint8_t *)k->mv_data + 32), &e) != 0 ||
+	    store_read_body(c->n, &e, &b) != 0) {
 		core_body_fini(&b);
-		rc = core_bundle_read(c->data, c->len, key, c->out);
-		sodium_memzero(key, sizeof key);
-		if (rc != DG_ECRYPTO) {
-			c->rc = rc;
-			break;
-		}
+		return 0;
 	}
-	mdb_cursor_close(cur);
-	return 0;
+	core_invite_request_key(b.invite, key);
+	core_body_fini(&b);
+	rc = core_bundle_read(c->data, c->len, key, c->out);
+	sodium_memzero(key, sizeof key);
+	if (rc == DG_ECRYPTO)
+		return 0; /* not this invite: try the next */
+	c->rc = rc;
+	return 1; /* stop */
+}
+
+static int
+try_invites(struct store_txn *t, void *arg)
+{
+	struct try_ctx x = { arg, t };
+	int rc;
+
+	((struct open_ctx *)arg)->rc = DG_ENOTFOUND;
+	rc = store_walk(t, DBI_MINDEX, NULL, 0, 0, try_one, &x);
+	return rc == 1 ? 0 : rc;
 }
 
 int
@@ -1015,32 +1020,21 @@ struct forks_ctx {
 };
 
 static int
-forks_txn(struct store_txn *t, void *arg)
+fork_one(void *arg, const MDB_val *k, const MDB_val *v)
 {
 	struct forks_ctx *c = arg;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	MDB_cursor_op op = MDB_FIRST;
-	int rc;
 
-	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_FORKS], &cur);
-	if (rc != 0)
-		return store_err(rc);
-	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size != 40) {
-			rc = DG_ECORRUPT;
-			break;
-		}
-		rc = c->fn(c->ctx, k.mv_data,
-		    store_get_be64((const uint8_t *)k.mv_data + 32));
-		if (rc != 0)
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return rc > 0 || rc <= MDB_KEYEXIST ? store_err(rc) : rc;
+	(void)v;
+	if (k->mv_size != 40)
+		return DG_ECORRUPT;
+	return c->fn(c->ctx, k->mv_data,
+	    store_get_be64((const uint8_t *)k->mv_data + 32));
+}
+
+static int
+forks_txn(struct store_txn *t, void *arg)
+{
+	return store_walk(t, DBI_FORKS, NULL, 0, 0, fork_one, arg);
 }
 
 int

@@ -153,6 +153,16 @@ int store_put(struct store_txn *t, enum store_dbi dbi, const void *key,
 int store_del(struct store_txn *t, enum store_dbi dbi, const void *key,
     size_t klen);
 
+/* Called for each key/value of a walk; borrowed until it returns.  A
+ * non-zero return stops the walk and is returned. */
+typedef int (*store_walk_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
+
+/* Walks dbi in key order from the first key >= start (slen bytes; 0:
+ * from the first key) while keys begin with the first plen bytes of
+ * start.  Returns 0, what fn returned, or a store error. */
+int store_walk(struct store_txn *t, enum store_dbi dbi, const void *start,
+    size_t slen, size_t plen, store_walk_fn fn, void *ctx);
+
 /* Big-endian helpers for keys that sort in numeric order. */
 void store_be64(uint8_t out[8], uint64_t v);
 uint64_t store_get_be64(const uint8_t in[8]);

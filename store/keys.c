@@ -52,52 +52,35 @@ remember(struct store_node *n, uint32_t epoch, const uint8_t creator[32],
 		n->cur = i;
 }
 
-int
-store_keys_load(struct store_node *n, struct store_txn *t)
+static int
+load_one(void *arg, const MDB_val *k, const MDB_val *v)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	MDB_cursor_op op = MDB_FIRST;
-	uint8_t *pt;
-	size_t len;
-	uint32_t epoch;
+	struct store_node *n = arg;
+	const uint8_t *id = k->mv_data;
+	uint8_t *pt = NULL;
+	size_t len = 0;
 	int rc;
 
-	n->nkeys = 0;
-	n->cur = 0;
-	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_KEYRING], &c);
-	if (rc != 0)
-		return store_err(rc);
-	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size != KEY_ID_LEN) {
-			rc = DG_ECORRUPT;
-			break;
-		}
-		pt = NULL;
-		len = 0;
-		rc = store_open_value(n, "keyring", k.mv_data, KEY_ID_LEN,
-		    v.mv_data, v.mv_size, &pt, &len);
-		if (rc != 0 || len != 64) {
-			if (pt != NULL) {
-				sodium_memzero(pt, len);
-				free(pt);
-			}
-			rc = DG_ECORRUPT;
-			break;
-		}
-		epoch = (uint32_t)((const uint8_t *)k.mv_data)[0] << 24 |
-		    (uint32_t)((const uint8_t *)k.mv_data)[1] << 16 |
-		    (uint32_t)((const uint8_t *)k.mv_data)[2] << 8 |
-		    ((const uint8_t *)k.mv_data)[3];
-		remember(n, epoch, (const uint8_t *)k.mv_data + 4, pt);
+	if (k->mv_size != KEY_ID_LEN)
+		return DG_ECORRUPT;
+	rc = store_open_value(n, "keyring", id, KEY_ID_LEN, v->mv_data,
+	    v->mv_size, &pt, &len);
+	if (rc == 0 && len == 64)
+		remember(n, (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 |
+			(uint32_t)id[2] << 8 | id[3], id + 4, pt);
+	if (pt != NULL) {
 		sodium_memzero(pt, len);
 		free(pt);
 	}
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return rc > 0 || rc <= MDB_KEYEXIST ? store_err(rc) : rc;
+	return rc == 0 && len == 64 ? 0 : DG_ECORRUPT;
+}
+
+int
+store_keys_load(struct store_node *n, struct store_txn *t)
+{
+	n->nkeys = 0;
+	n->cur = 0;
+	return store_walk(t, DBI_KEYRING, NULL, 0, 0, load_one, n);
 }
 
 int

@@ -48,44 +48,45 @@ keep_string(struct store_members *m, char **s)
 typedef int (*mindex_fn)(void *ctx, const struct store_entry *e,
     const struct core_body *b);
 
+struct mwalk {
+	struct store_node *n;
+	struct store_txn *t;
+	unsigned kinds;
+	mindex_fn fn;
+	void *ctx;
+};
+
+static int
+mindex_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct mwalk *w = arg;
+	struct store_entry e;
+	struct core_body b;
+	uint8_t kind;
+	int rc, brc;
+
+	if (k->mv_size != IDX_LEN || v->mv_size != 1)
+		return DG_ECORRUPT;
+	kind = *(const uint8_t *)v->mv_data;
+	if (kind >= 32 || !(w->kinds & (1u << kind)))
+		return 0;
+	rc = store_log_get(w->t, k->mv_data,
+	    store_get_be64((const uint8_t *)k->mv_data + 32), &e);
+	if (rc != 0)
+		return rc;
+	brc = store_read_body(w->n, &e, &b);
+	rc = w->fn(w->ctx, &e, brc == 0 ? &b : NULL);
+	core_body_fini(&b);
+	return rc;
+}
+
 static int
 mindex_walk(struct store_node *n, struct store_txn *t, unsigned kinds,
     mindex_fn fn, void *ctx)
 {
-	struct store_entry e;
-	struct core_body b;
-	MDB_cursor *c;
-	MDB_val k, v;
-	MDB_cursor_op op = MDB_FIRST;
-	uint8_t kind;
-	int rc, brc;
+	struct mwalk w = { n, t, kinds, fn, ctx };
 
-	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_MINDEX], &c);
-	if (rc != 0)
-		return store_err(rc);
-	while ((rc = mdb_cursor_get(c, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size != IDX_LEN || v.mv_size != 1) {
-			rc = DG_ECORRUPT;
-			break;
-		}
-		kind = *(const uint8_t *)v.mv_data;
-		if (kind >= 32 || !(kinds & (1u << kind)))
-			continue;
-		rc = store_log_get(t, k.mv_data,
-		    store_get_be64((const uint8_t *)k.mv_data + 32), &e);
-		if (rc != 0)
-			break;
-		brc = store_read_body(n, &e, &b);
-		rc = fn(ctx, &e, brc == 0 ? &b : NULL);
-		core_body_fini(&b);
-		if (rc != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	return rc > 0 || rc <= MDB_KEYEXIST ? store_err(rc) : rc;
+	return store_walk(t, DBI_MINDEX, NULL, 0, 0, mindex_one, &w);
 }
 
 struct ops_ctx {
@@ -672,43 +673,33 @@ struct req_ctx {
 };
 
 static int
-requests_txn(struct store_txn *t, void *arg)
+request_one(void *arg, const MDB_val *k, const MDB_val *v)
 {
 	struct req_ctx *c = arg;
 	struct store_request r;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	MDB_cursor_op op = MDB_SET_RANGE;
-	uint8_t start = 'r', *pt;
-	size_t len;
+	uint8_t *pt = NULL;
+	size_t len = 0;
 	int rc;
 
-	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_LOCAL], &cur);
-	if (rc != 0)
-		return store_err(rc);
-	k.mv_size = 1;
-	k.mv_data = &start;
-	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size != 33 || ((const uint8_t *)k.mv_data)[0] != 'r')
-			break;
-		pt = NULL;
-		rc = get_local(c->n, k.mv_data, k.mv_size, &v, &pt, &len);
-		if (rc == 0)
-			rc = parse_request(pt, len, &r);
-		if (pt != NULL) {
-			sodium_memzero(pt, len);
-			free(pt);
-		}
-		if (rc == 0)
-			rc = c->fn(c->ctx, &r);
-		if (rc != 0)
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
+	if (k->mv_size != 33)
 		return 0;
-	return rc > 0 || rc <= MDB_KEYEXIST ? store_err(rc) : rc;
+	rc = get_local(c->n, k->mv_data, k->mv_size, v, &pt, &len);
+	if (rc == 0)
+		rc = parse_request(pt, len, &r);
+	if (pt != NULL) {
+		sodium_memzero(pt, len);
+		free(pt);
+	}
+	if (rc == 0)
+		rc = c->fn(c->ctx, &r);
+	sodium_memzero(&r, sizeof r);
+	return rc;
+}
+
+static int
+requests_txn(struct store_txn *t, void *arg)
+{
+	return store_walk(t, DBI_LOCAL, "r", 1, 1, request_one, arg);
 }
 
 int
