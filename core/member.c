@@ -29,7 +29,14 @@ op_order(const void *a, const void *b)
 		return c;
 	if (x->role != y->role)
 		return x->role < y->role ? -1 : 1;
-	return x->upto < y->upto ? -1 : x->upto > y->upto;
+	if (x->upto != y->upto)
+		return x->upto < y->upto ? -1 : 1;
+	if (x->has_invite != y->has_invite)
+		return x->has_invite ? 1 : -1;
+	c = memcmp(x->invite, y->invite, 32);
+	if (c != 0)
+		return c;
+	return strcmp(x->name ? x->name : "", y->name ? y->name : "");
 }
 
 static int

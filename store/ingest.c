@@ -179,6 +179,11 @@ peer_put(struct store_node *n, struct store_txn *t, const uint8_t peer[32],
 	return rc;
 }
 
+struct ref {
+	uint8_t author[32];
+	uint64_t seq;
+};
+
 struct ing {
 	struct store_node *n;
 	struct store_txn *t;
@@ -186,13 +191,54 @@ struct ing {
 	struct store_ingest *rep;
 	bool *done;      /* per batch */
 	bool keys_added; /* views must be rebuilt */
+	struct ref *recs; /* new record entries, applied at the end */
+	size_t nrecs, caprecs;
 	bool members_changed;
 	uint64_t hlc_seen;
 };
 
+static int
+note_record(struct ing *g, const struct store_entry *e)
+{
+	struct ref *r;
+
+	if (g->nrecs == g->caprecs) {
+		g->caprecs = g->caprecs ? g->caprecs * 2 : 64;
+		r = realloc(g->recs, g->caprecs * sizeof *r);
+		if (r == NULL)
+			return DG_ENOMEM;
+		g->recs = r;
+	}
+	memcpy(g->recs[g->nrecs].author, e->hdr.author, 32);
+	g->recs[g->nrecs++].seq = e->hdr.seq;
+	return 0;
+}
+
+/* Applies the new record entries that the final members accept. */
+static int
+apply_records(struct ing *g, const struct core_members *m)
+{
+	struct store_entry e;
+	struct core_body b;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < g->nrecs; i++) {
+		if (!core_members_accepts(m, g->recs[i].author, g->recs[i].seq))
+			continue;
+		rc = store_log_get(g->t, g->recs[i].author, g->recs[i].seq, &e);
+		if (rc != 0)
+			break;
+		if (store_read_body(g->n, &e, &b) == 0)
+			rc = store_view_apply(g->n, g->t, &e, &b);
+		core_body_fini(&b);
+	}
+	return rc;
+}
+
 /* Takes in one stored entry: keys addressed to this node, the views. */
 static int
-take(struct ing *g, const struct store_entry *e)
+take(struct ing *g, const struct store_entry *e, const struct core_members *m)
 {
 	struct store_node *n = g->n;
 	struct core_body b;
@@ -214,7 +260,12 @@ take(struct ing *g, const struct store_entry *e)
 		core_body_fini(&b);
 		return rc == DG_ENOMEM ? rc : 0;
 	}
-	if (e->hdr.kind == CORE_KIND_KEYS) {
+	/* Keys count only from a coordinator whose entry counts: anyone
+	 * else could hand this node a key it would then write with. */
+	if (e->hdr.kind == CORE_KIND_KEYS &&
+	    core_members_is_coordinator(m, e->hdr.author) &&
+	    core_members_accepts(m, e->hdr.author, e->hdr.seq) &&
+	    b.epoch < UINT32_MAX) {
 		for (i = 0; i < b.nto; i++) {
 			if (memcmp(b.to[i].pk, n->pk, 32) != 0)
 				continue;
@@ -232,7 +283,10 @@ take(struct ing *g, const struct store_entry *e)
 		sodium_memzero(secret, sizeof secret);
 	} else if (e->hdr.kind == CORE_KIND_RECORD ||
 	    e->hdr.kind == CORE_KIND_REMOVE || e->hdr.kind == CORE_KIND_ERASE) {
-		rc = store_view_apply(n, g->t, e, &b);
+		/* Applied at the end, against the final members: a later
+		 * batch of this import may revoke the author, and an erase
+		 * cannot be undone. */
+		rc = note_record(g, e);
 	}
 	core_body_fini(&b);
 	return rc;
@@ -374,7 +428,7 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		if (rc != 0)
 			return rc;
 		g->rep->entries++;
-		rc = take(g, &e);
+		rc = take(g, &e, m);
 		if (rc != 0)
 			return rc;
 	}
@@ -419,6 +473,12 @@ requests(struct ing *g)
 		if (inv.approved) {
 			rc = store_node_admit_in(g->n, g->t, r.req.pk, inv.role,
 			    r.req.name, id);
+			if (rc == DG_ESTATE) {
+				problem(g->rep, "a join request from a revoked "
+				    "key was refused (a revoked key never "
+				    "comes back)", r.req.pk, 0);
+				continue;
+			}
 			if (rc == DG_EEXIST || rc == DG_EPERM)
 				continue;
 			if (rc != 0)
@@ -453,12 +513,15 @@ struct cand {
 	uint8_t from[32]; /* author of the keys entry */
 };
 
+#define GENESIS_TRIES 8
+
 static int
 bootstrap(struct ing *g, struct cand **cands, size_t *ncand)
 {
 	struct store_node *n = g->n;
 	const struct core_bundle *b = g->b;
-	const struct core_bundle_entry *ge = NULL;
+	const struct core_bundle_entry *ge, *gens[GENESIS_TRIES];
+	size_t ngen = 0;
 	struct core_invite_code code;
 	struct store_entry e;
 	struct core_body body;
@@ -494,8 +557,9 @@ bootstrap(struct ing *g, struct cand **cands, size_t *ncand)
 			    core_entry_verify(be->hdr, be->hlen, h.author,
 				be->sig) != 0)
 				continue;
-			if (h.kind == CORE_KIND_GENESIS && h.seq == 1)
-				ge = be;
+			if (h.kind == CORE_KIND_GENESIS && h.seq == 1 &&
+			    ngen < GENESIS_TRIES)
+				gens[ngen++] = be;
 			if (h.kind != CORE_KIND_KEYS || be->body == NULL ||
 			    core_body_decode(h.kind, be->body, be->blen, &body))
 				continue;
@@ -521,22 +585,34 @@ bootstrap(struct ing *g, struct cand **cands, size_t *ncand)
 	}
 	/* A bundle that delivers no key to this node does not welcome it. */
 	rc = g->rep->unvouched && *ncand == 0 ? DG_ESTATE : DG_EPERM;
-	if (ge == NULL || *ncand == 0 ||
-	    core_entry_decode(ge->hdr, ge->hlen, &h) != 0)
+	if (*ncand == 0)
 		goto out;
-	memset(&e, 0, sizeof e);
-	e.hdr = h;
-	e.body = ge->body;
-	e.body_len = ge->blen;
-	if (store_read_body(n, &e, &body) != 0)
-		goto out;
-	core_body_net_id(h.author, body.nonce, net);
-	core_invite_net_tag(net, tag);
-	if (memcmp(net, h.net, 32) != 0 ||
-	    (!g->rep->unvouched && memcmp(tag, code.tag, 8) != 0)) {
+	/* The genesis that defines the network the invite (or, without
+	 * one, the bundle) names; another member's log may also start with
+	 * a genesis entry, which defines nothing here. */
+	for (i = 0; i < ngen; i++) {
+		ge = gens[i];
+		if (core_entry_decode(ge->hdr, ge->hlen, &h) != 0)
+			continue;
+		memset(&e, 0, sizeof e);
+		e.hdr = h;
+		e.body = ge->body;
+		e.body_len = ge->blen;
+		if (store_read_body(n, &e, &body) != 0) {
+			core_body_fini(&body);
+			continue;
+		}
+		core_body_net_id(h.author, body.nonce, net);
+		core_invite_net_tag(net, tag);
+		if (memcmp(net, h.net, 32) == 0 &&
+		    (g->rep->unvouched ?
+			    b->has_net && memcmp(net, b->net, 32) == 0 :
+			    memcmp(tag, code.tag, 8) == 0))
+			break;
 		core_body_fini(&body);
-		goto out;
 	}
+	if (i == ngen)
+		goto out;
 	/* This is the network the invite named. */
 	memcpy(n->net, net, 32);
 	memcpy(n->founder, h.author, 32);
@@ -562,7 +638,7 @@ confirm(struct ing *g, const struct core_members *m, const struct cand *c,
 	int rc;
 
 	for (i = 0; i < nc; i++) {
-		if (core_members_accepts(m, c[i].from, 1))
+		if (core_members_is_coordinator(m, c[i].from))
 			continue;
 		id[0] = (uint8_t)(c[i].epoch >> 24);
 		id[1] = (uint8_t)(c[i].epoch >> 16);
@@ -616,6 +692,7 @@ ingest_txn(struct store_txn *t, void *arg)
 	memset(g->rep, 0, sizeof *g->rep);
 	memset(g->done, 0, g->b->nbatches * sizeof *g->done);
 	g->keys_added = g->members_changed = false;
+	g->nrecs = 0;
 	g->hlc_seen = 0;
 	if (!g->n->has_net) {
 		rc = bootstrap(g, &cands, &ncand);
@@ -671,9 +748,16 @@ ingest_txn(struct store_txn *t, void *arg)
 			goto out;
 	}
 	/* New keys make older bodies readable; a revocation can cut off
-	 * entries already held.  Rebuilding the views covers both. */
-	if (g->keys_added || g->members_changed || ncand > 0)
+	 * entries already held.  Rebuilding the views covers both; else
+	 * the new records are applied if the final members accept them. */
+	if (g->keys_added || g->members_changed || ncand > 0) {
 		rc = store_reindex_in(g->n, t);
+	} else if (g->nrecs > 0) {
+		rc = store_members_in(g->n, t, &m);
+		if (rc == 0)
+			rc = apply_records(g, &m.list);
+		store_members_fini(&m);
+	}
 	if (rc == 0)
 		rc = store_hlc_get(t, &hlc);
 	if (rc == 0 && g->hlc_seen > hlc)
@@ -685,6 +769,12 @@ out:
 		g->n->nkeys = 0;
 	}
 	return rc;
+}
+
+static int
+reload_keys(struct store_txn *t, void *arg)
+{
+	return store_keys_load(arg, t);
 }
 
 int
@@ -704,9 +794,14 @@ store_node_ingest(struct store_node *n, const struct core_bundle *b,
 	had_net = n->has_net;
 	rc = store_db_write(n->db, ingest_txn, &g);
 	free(g.done);
+	free(g.recs);
 	if (rc != 0 && !had_net) {
 		/* Also when the commit failed after a bootstrap. */
 		n->has_net = 0;
+		n->nkeys = 0;
+	} else if (rc != 0 && store_db_read(n->db, reload_keys, n) != 0) {
+		/* Keys taken in the failed import may be in memory: never
+		 * write with one the store does not hold. */
 		n->nkeys = 0;
 	}
 	return rc;

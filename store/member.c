@@ -188,10 +188,14 @@ store_node_members(struct store_node *n, struct store_members *out)
 
 /* --- invites ------------------------------------------------------- */
 
+#define CANCELS_MAX 16
+
 struct inv_ctx {
 	const uint8_t *id;
 	struct store_invite *inv;
 	int found;
+	uint8_t cancel_by[CANCELS_MAX][32]; /* authors of uninvite entries */
+	size_t ncancel;
 };
 
 static int
@@ -202,7 +206,9 @@ find_invite(void *arg, const struct store_entry *e, const struct core_body *b)
 	if (b == NULL || memcmp(b->invite, c->id, 32) != 0)
 		return 0;
 	if (e->hdr.kind == CORE_KIND_UNINVITE) {
-		c->inv->cancelled = true;
+		/* counts once its author is known to be a coordinator */
+		if (c->ncancel < CANCELS_MAX)
+			memcpy(c->cancel_by[c->ncancel++], e->hdr.author, 32);
 		return 0;
 	}
 	/* The first invite entry with this id counts (ids are random). */
@@ -223,10 +229,14 @@ static int
 invite_in(struct store_node *n, struct store_txn *t, const uint8_t id[32],
     uint64_t now, struct store_invite *out)
 {
-	struct inv_ctx c = { id, out, 0 };
+	struct inv_ctx c;
 	struct store_members m;
 	size_t i;
 	int rc;
+
+	memset(&c, 0, sizeof c);
+	c.id = id;
+	c.inv = out;
 
 	memset(out, 0, sizeof *out);
 	rc = mindex_walk(n, t,
@@ -242,6 +252,10 @@ invite_in(struct store_node *n, struct store_txn *t, const uint8_t id[32],
 		if (m.list.m[i].has_invite &&
 		    memcmp(m.list.m[i].invite, id, 32) == 0)
 			out->used++;
+	}
+	for (i = 0; i < c.ncancel; i++) {
+		if (core_members_is_coordinator(&m.list, c.cancel_by[i]))
+			out->cancelled = true;
 	}
 	if (out->cancelled ||
 	    !core_members_is_coordinator(&m.list, out->author))
@@ -522,6 +536,10 @@ revoke_txn(struct store_txn *t, void *arg)
 	for (i = 0; i < n->nkeys; i++) {
 		if (n->keys[i].epoch > epoch)
 			epoch = n->keys[i].epoch;
+	}
+	if (epoch >= UINT32_MAX - 1) {
+		rc = DG_ELIMIT;
+		goto out;
 	}
 	epoch++;
 	rc = store_keys_add(n, t, epoch, n->pk, c->secret);
@@ -830,9 +848,9 @@ jp_txn(struct store_txn *t, void *arg)
 		memcpy(c->code->tag, pt, CORE_INVITE_TAG);
 		memcpy(c->code->secret, pt + CORE_INVITE_TAG,
 		    CORE_INVITE_SECRET);
-		len -= CORE_INVITE_TAG + CORE_INVITE_SECRET;
-		memcpy(c->name, pt + CORE_INVITE_TAG + CORE_INVITE_SECRET, len);
-		c->name[len] = '\0';
+		memcpy(c->name, pt + CORE_INVITE_TAG + CORE_INVITE_SECRET,
+		    len - CORE_INVITE_TAG - CORE_INVITE_SECRET);
+		c->name[len - CORE_INVITE_TAG - CORE_INVITE_SECRET] = '\0';
 	}
 	sodium_memzero(pt, len);
 	free(pt);

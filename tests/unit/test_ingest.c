@@ -1,0 +1,217 @@
+/* Import through the store API, with nodes that misbehave the way the
+ * CLI would never let them: a volunteer handing out a key, a revoked
+ * coordinator erasing a record (store/ingest.c). */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/entry.h"
+#include "store/internal.h"
+#include "store/member.h"
+#include "t.h"
+
+static char base[64];
+
+static struct store_node *
+node(const char *name)
+{
+	struct store_node *n = NULL;
+	char dir[128];
+
+	snprintf(dir, sizeof dir, "%s/%s", base, name);
+	if (store_node_init(dir, "pw", 2, 0, &n) != 0)
+		return NULL;
+	return n;
+}
+
+/* Carries a bundle from one node to another; mode 2 for `to`, or for the
+ * members (to NULL).  Returns the ingest result. */
+static int
+carry(struct store_node *from, struct store_node *to, bool for_to,
+    struct store_ingest *rep)
+{
+	struct core_bundle *b = NULL;
+	struct core_buf out;
+	uint8_t pk[32];
+	size_t count;
+	int rc;
+
+	store_node_pk(to, pk);
+	core_buf_init(&out);
+	rc = store_node_bundle(from, for_to ? CORE_BUNDLE_RECIPIENT : 1,
+	    for_to ? pk : NULL, NULL, &out, &count);
+	if (rc == 0)
+		rc = store_node_bundle_open(to, (const uint8_t *)out.data,
+		    out.len, &b);
+	if (rc == 0)
+		rc = store_node_ingest(to, b, rep);
+	core_bundle_free(b);
+	core_buf_fini(&out);
+	return rc;
+}
+
+/* Founder A, member V (role), joined with an approved invite. */
+static int
+setup(struct store_node **a, struct store_node **v, uint8_t role)
+{
+	struct core_invite_code code;
+	struct store_ingest rep;
+
+	*a = node("a");
+	*v = node("v");
+	if (*a == NULL || *v == NULL ||
+	    store_node_network_create(*a, "Net") != 0 ||
+	    store_node_invite(*a, role, true, 0, 1, &code) != 0 ||
+	    store_node_join(*v, &code, "Vera") != 0 ||
+	    carry(*v, *a, true, &rep) != 0 || rep.admitted != 1 ||
+	    carry(*a, *v, true, &rep) != 0 || !rep.joined)
+		return -1;
+	return 0;
+}
+
+static void
+teardown(struct store_node *a, struct store_node *v)
+{
+	char cmd[256];
+
+	store_node_close(a);
+	store_node_close(v);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'/a '%s'/v", base, base);
+	if (system(cmd) != 0)
+		fprintf(stderr, "  could not clean %s\n", base);
+}
+
+/* The epoch of the newest entry of node n's own log. */
+struct last {
+	uint8_t pk[32];
+	uint32_t epoch;
+	uint8_t kind;
+};
+
+static int
+last_own(void *ctx, const struct store_entry *e, int rc)
+{
+	struct last *l = ctx;
+
+	if (rc == 0 && memcmp(e->hdr.author, l->pk, 32) == 0) {
+		l->epoch = e->hdr.epoch;
+		l->kind = e->hdr.kind;
+	}
+	return 0;
+}
+
+static void
+test_volunteer_cannot_plant_a_key(void)
+{
+	struct store_node *a, *v;
+	struct store_ingest rep;
+	struct core_body b;
+	struct core_sealed to;
+	struct core_field f = { "name", "Amina" };
+	uint8_t apk[32], secret[64];
+	struct last l;
+
+	T_EQ_INT(setup(&a, &v, CORE_ROLE_VOLUNTEER), 0);
+	store_node_pk(a, apk);
+	/* V writes a key delivery for A with a made-up epoch 1000. */
+	randombytes_buf(secret, sizeof secret);
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_KEYS;
+	b.epoch = 1000;
+	store_node_pk(v, b.pk);
+	b.nto = 1;
+	b.to = &to;
+	T_EQ_INT(store_seal_to(apk, secret, &to), 0);
+	T_EQ_INT(store_node_append(v, &b, 1), 0);
+	T_EQ_INT(carry(v, a, false, &rep), 0);
+	T_EQ_INT(rep.entries, 1);
+	/* A's next entry is not written with V's key. */
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_RECORD;
+	b.rtype = CORE_RT_CONTACT;
+	randombytes_buf(b.rid, sizeof b.rid);
+	b.set = &f;
+	b.nset = 1;
+	T_EQ_INT(store_node_append(a, &b, 1), 0);
+	memcpy(l.pk, apk, 32);
+	l.epoch = 0;
+	T_EQ_INT(store_log_walk(store_node_db(a), last_own, &l), 0);
+	T_EQ_INT(l.kind, CORE_KIND_RECORD);
+	T_EQ_INT(l.epoch, 1);
+	teardown(a, v);
+}
+
+static int
+count_live(void *ctx, const struct core_rstate *s)
+{
+	size_t *n = ctx;
+
+	*n += !s->erased && !s->removed && s->type != 0;
+	return 0;
+}
+
+static void
+test_revoked_coordinator_cannot_erase(void)
+{
+	struct store_node *a, *v;
+	struct store_ingest rep;
+	struct core_body b;
+	struct core_field f = { "name", "Amina" };
+	uint8_t vpk[32];
+	size_t live = 0;
+
+	T_EQ_INT(setup(&a, &v, CORE_ROLE_COORDINATOR), 0);
+	/* A record both hold. */
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_RECORD;
+	b.rtype = CORE_RT_CONTACT;
+	randombytes_buf(b.rid, sizeof b.rid);
+	b.set = &f;
+	b.nset = 1;
+	T_EQ_INT(store_node_append(a, &b, 1), 0);
+	T_EQ_INT(carry(a, v, true, &rep), 0);
+	/* A revokes V; V, not knowing, erases the record. */
+	store_node_pk(v, vpk);
+	T_EQ_INT(store_node_revoke(a, vpk, "test"), 0);
+	b.kind = CORE_KIND_ERASE;
+	b.set = NULL;
+	b.nset = 0;
+	T_EQ_INT(store_node_append(v, &b, 1), 0);
+	T_EQ_INT(carry(v, a, true, &rep), 0);
+	T_ASSERT(rep.uncounted >= 1);
+	/* Kept as evidence, but the record is still there on A, also
+	 * after the views are rebuilt. */
+	T_EQ_INT(store_node_records(a, count_live, &live), 0);
+	T_EQ_INT(live, 1);
+	T_EQ_INT(store_node_reindex(a), 0);
+	live = 0;
+	T_EQ_INT(store_node_records(a, count_live, &live), 0);
+	T_EQ_INT(live, 1);
+	teardown(a, v);
+}
+
+static void
+setup_base(void)
+{
+	strcpy(base, "/tmp/dugnad-ingest.XXXXXX");
+	if (mkdtemp(base) == NULL)
+		abort();
+}
+
+static void
+test_setup(void)
+{
+	setup_base();
+	T_ASSERT(base[0] != '\0');
+}
+
+static void
+test_cleanup(void)
+{
+	T_ASSERT(rmdir(base) == 0);
+}
+
+T_MAIN(T_CASE(test_setup), T_CASE(test_volunteer_cannot_plant_a_key),
+    T_CASE(test_revoked_coordinator_cannot_erase), T_CASE(test_cleanup))
