@@ -751,7 +751,9 @@ ingest_txn(struct store_txn *t, void *arg)
 	 * entries already held.  Rebuilding the views covers both; else
 	 * the new records are applied if the final members accept them. */
 	if (g->keys_added || g->members_changed || ncand > 0) {
-		rc = store_reindex_in(g->n, t);
+		rc = store_keys_heal_in(g->n, t);
+		if (rc == 0)
+			rc = store_reindex_in(g->n, t);
 	} else if (g->nrecs > 0) {
 		rc = store_members_in(g->n, t, &m);
 		if (rc == 0)

@@ -110,6 +110,12 @@ int store_request_put(struct store_node *n, struct store_txn *t,
  * what members wrote past their revocation. */
 int store_reindex_in(struct store_node *n, struct store_txn *t);
 
+/* After an import, on an active coordinator's node: if the newest key
+ * was delivered to a member since revoked (two rotations at once), start
+ * a new epoch for the active members; else deliver it to active members
+ * who never received it (admitted while another coordinator rotated). */
+int store_keys_heal_in(struct store_node *n, struct store_txn *t);
+
 /* Reads every key of the keyring into n (at open and after a change). */
 int store_keys_load(struct store_node *n, struct store_txn *t);
 

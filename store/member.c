@@ -480,6 +480,160 @@ store_node_admit(struct store_node *n, const uint8_t pk[32], uint8_t role,
 	return store_db_write(n->db, admit_txn, &c);
 }
 
+/* Seals the 64-byte secret of (epoch, creator) to each member of m that is
+ * active, not skip, and (when only is not NULL) marked in only[], in keys
+ * entries of up to CORE_MEMBERS_MAX recipients. */
+static int
+deliver(struct store_node *n, struct store_txn *t, const struct core_members *m,
+    const uint8_t *skip, const bool *only, uint32_t epoch,
+    const uint8_t creator[32], const uint8_t secret[64], uint64_t *hlc)
+{
+	struct core_sealed *to;
+	struct core_body b;
+	size_t i, k;
+	int rc = 0;
+
+	to = calloc(CORE_MEMBERS_MAX, sizeof *to);
+	if (to == NULL)
+		return DG_ENOMEM;
+	for (i = 0; rc == 0 && i < m->n;) {
+		memset(&b, 0, sizeof b);
+		b.kind = CORE_KIND_KEYS;
+		b.epoch = epoch;
+		memcpy(b.pk, creator, 32);
+		b.to = to;
+		for (k = 0; i < m->n && k < CORE_MEMBERS_MAX; i++) {
+			if (m->m[i].status != CORE_MEMBER_ACTIVE ||
+			    (skip != NULL && memcmp(m->m[i].pk, skip, 32) == 0) ||
+			    (only != NULL && !only[i]))
+				continue;
+			rc = store_seal_to(m->m[i].pk, secret, &to[k++]);
+			if (rc != 0)
+				break;
+		}
+		b.nto = k;
+		if (rc == 0 && k > 0)
+			rc = store_append_one(n, t, &b, hlc);
+	}
+	sodium_memzero(to, CORE_MEMBERS_MAX * sizeof *to);
+	free(to);
+	return rc;
+}
+
+/* Starts a new epoch made by this node, for every active member but
+ * skip (may be NULL). */
+static int
+rotate(struct store_node *n, struct store_txn *t, const struct core_members *m,
+    const uint8_t *skip, const uint8_t secret[64], uint64_t *hlc)
+{
+	uint32_t epoch = 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n->nkeys; i++) {
+		if (n->keys[i].epoch > epoch)
+			epoch = n->keys[i].epoch;
+	}
+	if (epoch >= UINT32_MAX - 1)
+		return DG_ELIMIT;
+	epoch++;
+	rc = store_keys_add(n, t, epoch, n->pk, secret);
+	if (rc == 0)
+		rc = deliver(n, t, m, skip, NULL, epoch, n->pk, secret, hlc);
+	return rc;
+}
+
+/* Who received (epoch, creator): marks got[i] for members of m. */
+struct recv_ctx {
+	const struct core_members *m;
+	uint32_t epoch;
+	const uint8_t *creator;
+	bool *got;
+};
+
+static int
+note_recipients(void *arg, const struct store_entry *e,
+    const struct core_body *b)
+{
+	struct recv_ctx *c = arg;
+	size_t i, j;
+
+	(void)e;
+	if (b == NULL || b->epoch != c->epoch || memcmp(b->pk, c->creator, 32))
+		return 0;
+	for (i = 0; i < b->nto; i++) {
+		for (j = 0; j < c->m->n; j++) {
+			if (memcmp(c->m->m[j].pk, b->to[i].pk, 32) == 0)
+				c->got[j] = true;
+		}
+	}
+	return 0;
+}
+
+int
+store_keys_heal_in(struct store_node *n, struct store_txn *t)
+{
+	struct store_members m;
+	struct recv_ctx c;
+	uint8_t *secret = NULL;
+	uint64_t hlc;
+	bool *got = NULL, leak = false, missing = false;
+	size_t i;
+	int rc;
+
+	if (!n->has_net || n->nkeys == 0)
+		return 0;
+	rc = members_in(n, t, &m);
+	if (rc != 0)
+		return rc;
+	if (!core_members_is_coordinator(&m.list, n->pk))
+		goto out;
+	got = calloc(m.list.n + 1, sizeof *got);
+	secret = sodium_malloc(64);
+	if (got == NULL || secret == NULL) {
+		rc = DG_ENOMEM;
+		goto out;
+	}
+	c.m = &m.list;
+	c.epoch = n->keys[n->cur].epoch;
+	c.creator = n->keys[n->cur].creator;
+	c.got = got;
+	rc = mindex_walk(n, t, 1u << CORE_KIND_KEYS, note_recipients, &c);
+	if (rc != 0)
+		goto out;
+	for (i = 0; i < m.list.n; i++) {
+		if (m.list.m[i].status == CORE_MEMBER_REVOKED && got[i])
+			leak = true;
+		/* got[] turns into "needs it" for deliver() */
+		got[i] = m.list.m[i].status == CORE_MEMBER_ACTIVE && !got[i];
+		missing |= got[i];
+	}
+	if (!leak && !missing)
+		goto out;
+	rc = store_hlc_get(t, &hlc);
+	if (rc != 0)
+		goto out;
+	if (leak) {
+		/* The newest key reached someone revoked since (two
+		 * rotations at once): rotate again. */
+		randombytes_buf(secret, 64);
+		rc = rotate(n, t, &m.list, NULL, secret, &hlc);
+	} else {
+		/* Members admitted while the key was made elsewhere. */
+		memcpy(secret, n->keysec + n->cur * 64, 64);
+		rc = deliver(n, t, &m.list, NULL, (const bool *)got, c.epoch,
+		    c.creator, secret, &hlc);
+	}
+	if (rc == 0)
+		rc = store_hlc_put(t, hlc);
+out:
+	if (secret != NULL)
+		sodium_free(secret);
+	free(got);
+	store_members_fini(&m);
+	return rc;
+}
+
 struct revoke_ctx {
 	struct store_node *n;
 	const uint8_t *pk;
@@ -495,11 +649,8 @@ revoke_txn(struct store_txn *t, void *arg)
 	struct store_members m;
 	const struct core_member *x;
 	struct core_body b;
-	struct core_sealed *to = NULL;
 	uint8_t hash[32];
 	uint64_t hlc, head = 0;
-	uint32_t epoch = 0;
-	size_t i, k;
 	int rc;
 
 	rc = members_in(n, t, &m);
@@ -533,48 +684,10 @@ revoke_txn(struct store_txn *t, void *arg)
 	if (rc != 0)
 		goto out;
 	/* A new epoch: its keys go to every remaining active member. */
-	for (i = 0; i < n->nkeys; i++) {
-		if (n->keys[i].epoch > epoch)
-			epoch = n->keys[i].epoch;
-	}
-	if (epoch >= UINT32_MAX - 1) {
-		rc = DG_ELIMIT;
-		goto out;
-	}
-	epoch++;
-	rc = store_keys_add(n, t, epoch, n->pk, c->secret);
-	if (rc != 0)
-		goto out;
-	to = calloc(CORE_MEMBERS_MAX, sizeof *to);
-	if (to == NULL) {
-		rc = DG_ENOMEM;
-		goto out;
-	}
-	for (i = 0; rc == 0 && i < m.list.n;) {
-		memset(&b, 0, sizeof b);
-		b.kind = CORE_KIND_KEYS;
-		b.epoch = epoch;
-		memcpy(b.pk, n->pk, 32);
-		b.to = to;
-		for (k = 0; i < m.list.n && k < CORE_MEMBERS_MAX; i++) {
-			if (m.list.m[i].status != CORE_MEMBER_ACTIVE ||
-			    memcmp(m.list.m[i].pk, c->pk, 32) == 0)
-				continue;
-			rc = store_seal_to(m.list.m[i].pk, c->secret, &to[k++]);
-			if (rc != 0)
-				break;
-		}
-		b.nto = k;
-		if (rc == 0 && k > 0)
-			rc = store_append_one(n, t, &b, &hlc);
-	}
+	rc = rotate(n, t, &m.list, c->pk, c->secret, &hlc);
 	if (rc == 0)
 		rc = store_hlc_put(t, hlc);
 out:
-	if (to != NULL) {
-		sodium_memzero(to, CORE_MEMBERS_MAX * sizeof *to);
-		free(to);
-	}
 	store_members_fini(&m);
 	return rc;
 }

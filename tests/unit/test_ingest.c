@@ -192,6 +192,83 @@ test_revoked_coordinator_cannot_erase(void)
 	teardown(a, v);
 }
 
+/* Admits a fresh node `name` to a's network with an approved invite of
+ * role, and brings it up to date. */
+static struct store_node *
+join(struct store_node *a, const char *name, uint8_t role)
+{
+	struct core_invite_code code;
+	struct store_ingest rep;
+	struct store_node *x = node(name);
+
+	if (x == NULL || store_node_invite(a, role, true, 0, 1, &code) != 0 ||
+	    store_node_join(x, &code, name) != 0 ||
+	    carry(x, a, true, &rep) != 0 || rep.admitted != 1 ||
+	    carry(a, x, true, &rep) != 0 || !rep.joined) {
+		store_node_close(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* Two coordinators revoke two volunteers at the same time: each new key
+ * reaches the other's revoked volunteer.  Once the two logs meet, a
+ * coordinator rotates again, and nobody revoked holds the key written
+ * with. */
+static void
+test_concurrent_rotations_heal(void)
+{
+	struct store_node *a, *c, *v1, *v2;
+	struct store_ingest rep;
+	struct core_body b;
+	struct core_field f = { "name", "Amina" };
+	uint8_t pk1[32], pk2[32], apk[32];
+	struct last l;
+	char cmd[400];
+
+	a = node("a");
+	T_ASSERT(a != NULL);
+	T_EQ_INT(store_node_network_create(a, "Net"), 0);
+	c = join(a, "c", CORE_ROLE_COORDINATOR);
+	v1 = join(a, "v1", CORE_ROLE_VOLUNTEER);
+	v2 = join(a, "v2", CORE_ROLE_VOLUNTEER);
+	T_ASSERT(c != NULL && v1 != NULL && v2 != NULL);
+	T_EQ_INT(carry(a, c, true, &rep), 0); /* c knows everyone */
+	store_node_pk(v1, pk1);
+	store_node_pk(v2, pk2);
+	T_EQ_INT(store_node_revoke(a, pk1, "one"), 0);
+	T_EQ_INT(store_node_revoke(c, pk2, "two"), 0);
+	T_EQ_INT(carry(c, a, true, &rep), 0);
+	/* a holds epoch 2 twice; one of them reached a revoked volunteer,
+	 * so a made epoch 3 for a and c only. */
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_RECORD;
+	b.rtype = CORE_RT_CONTACT;
+	randombytes_buf(b.rid, sizeof b.rid);
+	b.set = &f;
+	b.nset = 1;
+	T_EQ_INT(store_node_append(a, &b, 1), 0);
+	store_node_pk(a, apk);
+	memcpy(l.pk, apk, 32);
+	l.epoch = 0;
+	T_EQ_INT(store_log_walk(store_node_db(a), last_own, &l), 0);
+	T_EQ_INT(l.kind, CORE_KIND_RECORD);
+	T_EQ_INT(l.epoch, 3);
+	/* c takes epoch 3 from a and writes with it too. */
+	T_EQ_INT(carry(a, c, true, &rep), 0);
+	T_EQ_INT(store_node_append(c, &b, 1), 0);
+	store_node_pk(c, l.pk);
+	T_EQ_INT(store_log_walk(store_node_db(c), last_own, &l), 0);
+	T_EQ_INT(l.epoch, 3);
+	store_node_close(c);
+	store_node_close(v1);
+	store_node_close(v2);
+	store_node_close(a);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'/a '%s'/c '%s'/v1 '%s'/v2", base,
+	    base, base, base);
+	T_ASSERT(system(cmd) == 0);
+}
+
 static void
 setup_base(void)
 {
@@ -214,4 +291,5 @@ test_cleanup(void)
 }
 
 T_MAIN(T_CASE(test_setup), T_CASE(test_volunteer_cannot_plant_a_key),
-    T_CASE(test_revoked_coordinator_cannot_erase), T_CASE(test_cleanup))
+    T_CASE(test_revoked_coordinator_cannot_erase),
+    T_CASE(test_concurrent_rotations_heal), T_CASE(test_cleanup))
