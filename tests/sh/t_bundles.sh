@@ -3,6 +3,14 @@
 # files are refused whole, and a forked log is caught.
 . "$(dirname "$0")/lib.sh"
 
+# Inverts the byte at offset $2 of file $1 (always a change, unlike
+# writing a fixed byte that may already be there).
+flip_byte() {
+	b=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+	printf "\\$(printf %o $((b ^ 255)))" |
+		dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 cd "$TMP" || exit 1
 
 json_ok() { # file, python expression with d = the document
@@ -144,7 +152,7 @@ size=$(wc -c <a1.dugnad)
 head -c $((size - 20)) a1.dugnad >cut.dugnad
 head -c $((size / 2)) a1.dugnad >half.dugnad
 cp a1.dugnad flip.dugnad
-printf '\377' | dd of=flip.dugnad bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+flip_byte flip.dugnad $((size / 2))
 cp a1.dugnad flip-last.dugnad
 printf '\000' | dd of=flip-last.dugnad bs=1 seek=$((size - 3)) conv=notrunc 2>/dev/null
 cp a1.dugnad tail-zero.dugnad
@@ -186,7 +194,7 @@ dg --dir "$R" join "$(json_code)" --name Rahel >/dev/null 2>&1
 dg --dir "$R" bundle export req-r.dugnad >/dev/null 2>&1
 size=$(wc -c <req-r.dugnad)
 cp req-r.dugnad req-flip.dugnad
-printf '\377' | dd of=req-flip.dugnad bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+flip_byte req-flip.dugnad $((size / 2))
 head -c $((size - 5)) req-r.dugnad >req-cut.dugnad
 for f in req-flip.dugnad req-cut.dugnad; do
 	before=$(store_sum "$A")
