@@ -64,31 +64,40 @@ find(struct core_member *m, size_t n, const uint8_t pk[32])
 
 /* vby[i]: NONE while operation i may count; else the index of the
  * revocation that voided it, or n when it voided itself (a revocation
- * that would cut off its own author's authority). */
-static bool
-caused(const size_t *vby, size_t n, size_t i)
-{
-	size_t k;
+ * that would cut off its own author's authority).  nby[i] counts the
+ * operations i voids, so that "did i void anything" is one lookup: a
+ * pass looks at every operation, and a scan there would make a pass
+ * quadratic in the number of operations. */
+struct voids {
+	size_t *vby;
+	size_t *nby;
+};
 
-	for (k = 0; k < n; k++) {
-		if (vby[k] == i)
-			return true;
-	}
-	return false;
+static bool
+caused(const struct voids *v, size_t i)
+{
+	return v->nby[i] > 0;
 }
 
 /* Voids j (by) and gives back what j had voided: an operation that does
  * not count voids nothing. */
 static void
-void_op(size_t *vby, size_t n, size_t j, size_t by)
+void_op(struct voids *v, size_t n, size_t j, size_t by)
 {
 	size_t k;
 
-	vby[j] = by;
+	if (v->vby[j] != NONE && v->vby[j] < n)
+		v->nby[v->vby[j]]--;
+	v->vby[j] = by;
+	if (by < n)
+		v->nby[by]++;
+	if (v->nby[j] == 0)
+		return;
 	for (k = 0; k < n; k++) {
-		if (vby[k] == j)
-			vby[k] = NONE;
+		if (v->vby[k] == j)
+			v->vby[k] = NONE;
 	}
+	v->nby[j] = 0;
 }
 
 /* One pass over the sorted operations, skipping the voided ones.  m must
@@ -98,7 +107,7 @@ void_op(size_t *vby, size_t n, size_t j, size_t by)
 static size_t
 pass(const uint8_t founder[32], uint64_t genesis_hlc,
     const char *founder_name, struct core_mop *const *ops, size_t n,
-    size_t *vby, bool *counted, bool frozen, struct core_member *m)
+    struct voids *v, bool *counted, bool frozen, struct core_member *m)
 {
 	const struct core_mop *op;
 	struct core_member *a, *s;
@@ -115,7 +124,7 @@ pass(const uint8_t founder[32], uint64_t genesis_hlc,
 	memset(counted, 0, n * sizeof *counted);
 	for (i = 0; i < n; i++) {
 		op = ops[i];
-		if (vby[i] != NONE)
+		if (v->vby[i] != NONE)
 			continue;
 		a = find(m, nm, op->author);
 		if (a == NULL || a->status != CORE_MEMBER_ACTIVE ||
@@ -123,8 +132,8 @@ pass(const uint8_t founder[32], uint64_t genesis_hlc,
 			/* A revocation whose voiding took away its own
 			 * author's authority: it counts for nothing. */
 			if (!frozen && op->kind == CORE_KIND_REVOKE &&
-			    caused(vby, n, i)) {
-				void_op(vby, n, i, n);
+			    caused(v, i)) {
+				void_op(v, n, i, n);
 				return NONE;
 			}
 			continue;
@@ -159,7 +168,7 @@ pass(const uint8_t founder[32], uint64_t genesis_hlc,
 					0 &&
 				    ops[j]->seq > op->upto &&
 				    !(s == a && ops[j]->seq <= op->seq)) {
-					void_op(vby, n, j, i);
+					void_op(v, n, j, i);
 					changed = true;
 				}
 			}
@@ -185,7 +194,7 @@ core_members_compute(const uint8_t founder[32], uint64_t genesis_hlc,
 {
 	struct core_mop **sorted = NULL;
 	struct core_member *m = NULL;
-	size_t *vby = NULL;
+	struct voids v = { NULL, NULL };
 	bool *counted = NULL;
 	size_t i, j, nm, rounds;
 	int rc = DG_ENOMEM;
@@ -194,9 +203,11 @@ core_members_compute(const uint8_t founder[32], uint64_t genesis_hlc,
 	out->m = NULL;
 	sorted = malloc((n ? n : 1) * sizeof *sorted);
 	m = calloc(n + 1, sizeof *m);
-	vby = malloc((n ? n : 1) * sizeof *vby);
+	v.vby = malloc((n ? n : 1) * sizeof *v.vby);
+	v.nby = calloc(n ? n : 1, sizeof *v.nby);
 	counted = calloc(n ? n : 1, sizeof *counted);
-	if (sorted == NULL || m == NULL || vby == NULL || counted == NULL)
+	if (sorted == NULL || m == NULL || v.vby == NULL || v.nby == NULL ||
+	    counted == NULL)
 		goto out;
 	for (i = 0; i < n; i++)
 		sorted[i] = (struct core_mop *)(uintptr_t)&ops[i];
@@ -209,13 +220,13 @@ core_members_compute(const uint8_t founder[32], uint64_t genesis_hlc,
 	}
 	n = j;
 	for (i = 0; i < n; i++)
-		vby[i] = NONE;
+		v.vby[i] = NONE;
 	/* Each pass that changes something voids a revocation's targets or
 	 * the revocation itself; the bound only guards against a loop the
 	 * rules did not foresee (the last pass is then frozen, the same on
 	 * every node). */
 	for (rounds = 0;; rounds++) {
-		nm = pass(founder, genesis_hlc, founder_name, sorted, n, vby,
+		nm = pass(founder, genesis_hlc, founder_name, sorted, n, &v,
 		    counted, rounds >= 4 * n + 16, m);
 		if (nm != NONE)
 			break;
@@ -228,7 +239,8 @@ core_members_compute(const uint8_t founder[32], uint64_t genesis_hlc,
 out:
 	free(sorted);
 	free(m);
-	free(vby);
+	free(v.vby);
+	free(v.nby);
 	free(counted);
 	return rc;
 }

@@ -190,6 +190,7 @@ struct ing {
 	const struct core_bundle *b;
 	struct store_ingest *rep;
 	bool *done;      /* per batch */
+	bool had_net;    /* the node was in a network before the import */
 	bool keys_added; /* views must be rebuilt */
 	struct ref *recs; /* new record entries, applied at the end */
 	size_t nrecs, caprecs;
@@ -251,7 +252,8 @@ take(struct ing *g, const struct store_entry *e, const struct core_members *m)
 		return rc;
 	if (e->hdr.hlc > g->hlc_seen)
 		g->hlc_seen = e->hdr.hlc;
-	if (e->hdr.kind == CORE_KIND_ADMIT || e->hdr.kind == CORE_KIND_REVOKE)
+	if ((e->hdr.kind == CORE_KIND_ADMIT || e->hdr.kind == CORE_KIND_REVOKE) &&
+	    core_members_is_coordinator(m, e->hdr.author))
 		g->members_changed = true;
 	rc = store_read_body(n, e, &b);
 	if (rc != 0) {
@@ -689,6 +691,12 @@ ingest_txn(struct store_txn *t, void *arg)
 	int rc, progress, last = 0, round;
 
 	g->t = t;
+	/* A retry (the map grew) starts from the state before the first
+	 * attempt: a bootstrap there changed the node in memory only. */
+	if (!g->had_net) {
+		g->n->has_net = 0;
+		g->n->nkeys = 0;
+	}
 	memset(g->rep, 0, sizeof *g->rep);
 	memset(g->done, 0, g->b->nbatches * sizeof *g->done);
 	g->keys_added = g->members_changed = false;
@@ -754,6 +762,11 @@ ingest_txn(struct store_txn *t, void *arg)
 		rc = store_keys_heal_in(g->n, t);
 		if (rc == 0)
 			rc = store_reindex_in(g->n, t);
+		if (rc == 0)
+			rc = store_members_in(g->n, t, &m);
+		if (rc == 0)
+			store_keys_choose(g->n, &m.list);
+		store_members_fini(&m);
 	} else if (g->nrecs > 0) {
 		rc = store_members_in(g->n, t, &m);
 		if (rc == 0)
@@ -794,6 +807,7 @@ store_node_ingest(struct store_node *n, const struct core_bundle *b,
 	if (g.done == NULL)
 		return DG_ENOMEM;
 	had_net = n->has_net;
+	g.had_net = had_net;
 	rc = store_db_write(n->db, ingest_txn, &g);
 	free(g.done);
 	free(g.recs);

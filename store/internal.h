@@ -91,6 +91,7 @@ int store_net_put(struct store_node *n, struct store_txn *t,
 int store_seal_to(const uint8_t pk[32], const uint8_t secret[64],
     struct core_sealed *to);
 
+struct core_members;
 struct store_members;
 struct store_invite;
 struct store_request;
@@ -116,11 +117,16 @@ int store_reindex_in(struct store_node *n, struct store_txn *t);
  * who never received it (admitted while another coordinator rotated). */
 int store_keys_heal_in(struct store_node *n, struct store_txn *t);
 
+/* Chooses the key to write with: the newest whose creator is an active
+ * coordinator in m (any, when m is NULL). */
+void store_keys_choose(struct store_node *n, const struct core_members *m);
+
 /* Reads every key of the keyring into n (at open and after a change). */
 int store_keys_load(struct store_node *n, struct store_txn *t);
 
 /* Adds an epoch's keys (content key || network key) to the keyring and
- * to n.  Returns 0 (also when already held) or a store error. */
+ * to n.  Returns 0 (also when already held), DG_ELIMIT (the node holds
+ * STORE_EPOCHS_MAX keys) or a store error. */
 int store_keys_add(struct store_node *n, struct store_txn *t,
     uint32_t epoch, const uint8_t creator[32], const uint8_t secret[64]);
 

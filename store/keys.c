@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "core/entry.h"
+#include "core/member.h"
 #include "store/internal.h"
 
 #define KEY_ID_LEN (4 + 32)
@@ -31,7 +32,7 @@ newer(const struct store_epoch *a, const struct store_epoch *b)
 	return memcmp(a->creator, b->creator, 32) > 0;
 }
 
-static void
+static int
 remember(struct store_node *n, uint32_t epoch, const uint8_t creator[32],
     const uint8_t secret[64])
 {
@@ -40,16 +41,37 @@ remember(struct store_node *n, uint32_t epoch, const uint8_t creator[32],
 	for (i = 0; i < n->nkeys; i++) {
 		if (n->keys[i].epoch == epoch &&
 		    memcmp(n->keys[i].creator, creator, 32) == 0)
-			return;
+			return 0;
 	}
+	/* Never drop a key silently: a dropped newest key would leave the
+	 * node writing with an older one. */
 	if (n->nkeys == STORE_EPOCHS_MAX)
-		return;
+		return DG_ELIMIT;
 	i = n->nkeys++;
 	n->keys[i].epoch = epoch;
 	memcpy(n->keys[i].creator, creator, 32);
 	memcpy(n->keysec + i * 64, secret, 64);
 	if (i == 0 || newer(&n->keys[i], &n->keys[n->cur]))
 		n->cur = i;
+	return 0;
+}
+
+void
+store_keys_choose(struct store_node *n, const struct core_members *m)
+{
+	size_t i, best = SIZE_MAX;
+
+	/* A key made by someone revoked since is known to a revoked member:
+	 * only keys made by active coordinators are written with. */
+	for (i = 0; i < n->nkeys; i++) {
+		if (m != NULL &&
+		    !core_members_is_coordinator(m, n->keys[i].creator))
+			continue;
+		if (best == SIZE_MAX || newer(&n->keys[i], &n->keys[best]))
+			best = i;
+	}
+	if (best != SIZE_MAX)
+		n->cur = best;
 }
 
 static int
@@ -66,13 +88,13 @@ load_one(void *arg, const MDB_val *k, const MDB_val *v)
 	rc = store_open_value(n, "keyring", id, KEY_ID_LEN, v->mv_data,
 	    v->mv_size, &pt, &len);
 	if (rc == 0 && len == 64)
-		remember(n, (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 |
+		rc = remember(n, (uint32_t)id[0] << 24 | (uint32_t)id[1] << 16 |
 			(uint32_t)id[2] << 8 | id[3], id + 4, pt);
 	if (pt != NULL) {
 		sodium_memzero(pt, len);
 		free(pt);
 	}
-	return rc == 0 && len == 64 ? 0 : DG_ECORRUPT;
+	return rc != 0 ? rc : len == 64 ? 0 : DG_ECORRUPT;
 }
 
 int
@@ -93,16 +115,14 @@ store_keys_add(struct store_node *n, struct store_txn *t, uint32_t epoch,
 	int rc;
 
 	key_id(id, epoch, creator);
-	if (store_get(t, DBI_KEYRING, id, sizeof id, &v) == 0) {
-		remember(n, epoch, creator, secret);
-		return 0;
-	}
+	if (store_get(t, DBI_KEYRING, id, sizeof id, &v) == 0)
+		return remember(n, epoch, creator, secret);
 	rc = store_seal(n, "keyring", id, sizeof id, secret, 64, &box, &blen);
 	if (rc == 0)
 		rc = store_put(t, DBI_KEYRING, id, sizeof id, box, blen);
 	free(box);
 	if (rc == 0)
-		remember(n, epoch, creator, secret);
+		rc = remember(n, epoch, creator, secret);
 	return rc;
 }
 

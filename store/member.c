@@ -538,9 +538,15 @@ rotate(struct store_node *n, struct store_txn *t, const struct core_members *m,
 		return DG_ELIMIT;
 	epoch++;
 	rc = store_keys_add(n, t, epoch, n->pk, secret);
-	if (rc == 0)
-		rc = deliver(n, t, m, skip, NULL, epoch, n->pk, secret, hlc);
-	return rc;
+	if (rc != 0)
+		return rc;
+	/* The new key is the highest epoch: the newest of all. */
+	store_keys_choose(n, NULL);
+	(void)m;
+	if (n->keys[n->cur].epoch != epoch ||
+	    memcmp(n->keys[n->cur].creator, n->pk, 32) != 0)
+		return DG_ESTATE; /* would not write with the new key */
+	return deliver(n, t, m, skip, NULL, epoch, n->pk, secret, hlc);
 }
 
 /* Who received (epoch, creator): marks got[i] for members of m. */
@@ -558,8 +564,12 @@ note_recipients(void *arg, const struct store_entry *e,
 	struct recv_ctx *c = arg;
 	size_t i, j;
 
-	(void)e;
-	if (b == NULL || b->epoch != c->epoch || memcmp(b->pk, c->creator, 32))
+	/* Only real deliveries: by an active coordinator whose entry
+	 * counts (anyone could write a keys entry naming any recipient). */
+	if (b == NULL || b->epoch != c->epoch ||
+	    memcmp(b->pk, c->creator, 32) != 0 ||
+	    !core_members_is_coordinator(c->m, e->hdr.author) ||
+	    !core_members_accepts(c->m, e->hdr.author, e->hdr.seq))
 		return 0;
 	for (i = 0; i < b->nto; i++) {
 		for (j = 0; j < c->m->n; j++) {
@@ -588,6 +598,7 @@ store_keys_heal_in(struct store_node *n, struct store_txn *t)
 		return rc;
 	if (!core_members_is_coordinator(&m.list, n->pk))
 		goto out;
+	store_keys_choose(n, &m.list);
 	got = calloc(m.list.n + 1, sizeof *got);
 	secret = sodium_malloc(64);
 	if (got == NULL || secret == NULL) {

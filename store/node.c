@@ -11,6 +11,7 @@
 #include "core/ident.h"
 #include "core/text.h"
 #include "store/internal.h"
+#include "store/member.h"
 
 #define KDF_VAL_LEN (CORE_SALT_LEN + 16)
 
@@ -225,7 +226,16 @@ load_net(struct store_node *n, struct store_txn *t)
 	memcpy(n->net, v.mv_data, 32);
 	memcpy(n->founder, (const uint8_t *)v.mv_data + 32, 32);
 	n->has_net = 1;
-	return 0;
+	/* Write with a key of an active coordinator only. */
+	{
+		struct store_members m;
+
+		rc = store_members_in(n, t, &m);
+		if (rc == 0)
+			store_keys_choose(n, &m.list);
+		store_members_fini(&m);
+	}
+	return rc;
 }
 
 static int

@@ -269,6 +269,119 @@ test_concurrent_rotations_heal(void)
 	T_ASSERT(system(cmd) == 0);
 }
 
+/* The epoch of n's newest own record, after writing one. */
+static uint32_t
+write_epoch(struct store_node *n)
+{
+	struct core_body b;
+	struct core_field f = { "name", "Amina" };
+	struct last l;
+
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_RECORD;
+	b.rtype = CORE_RT_CONTACT;
+	randombytes_buf(b.rid, sizeof b.rid);
+	b.set = &f;
+	b.nset = 1;
+	if (store_node_append(n, &b, 1) != 0)
+		return 0;
+	store_node_pk(n, l.pk);
+	l.epoch = 0;
+	if (store_log_walk(store_node_db(n), last_own, &l) != 0)
+		return 0;
+	return l.epoch;
+}
+
+/* A coordinator hands a volunteer a key with a high epoch, then is
+ * revoked: the volunteer must not go on writing with that key. */
+static void
+test_revoked_creators_key_not_used(void)
+{
+	struct store_node *a, *c, *v;
+	struct store_ingest rep;
+	struct core_body b;
+	struct core_sealed to[2];
+	uint8_t cpk[32], vpk[32], secret[64];
+	char cmd[400];
+
+	a = node("a");
+	T_ASSERT(a != NULL);
+	T_EQ_INT(store_node_network_create(a, "Net"), 0);
+	c = join(a, "c", CORE_ROLE_COORDINATOR);
+	v = join(a, "v", CORE_ROLE_VOLUNTEER);
+	T_ASSERT(c != NULL && v != NULL);
+	T_EQ_INT(carry(a, c, true, &rep), 0);
+	store_node_pk(c, cpk);
+	store_node_pk(v, vpk);
+	randombytes_buf(secret, sizeof secret);
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_KEYS;
+	b.epoch = 7;
+	memcpy(b.pk, cpk, 32);
+	b.nto = 2;
+	b.to = to;
+	T_EQ_INT(store_seal_to(vpk, secret, &to[0]), 0);
+	T_EQ_INT(store_seal_to(cpk, secret, &to[1]), 0);
+	T_EQ_INT(store_node_append(c, &b, 1), 0);
+	T_EQ_INT(carry(c, v, true, &rep), 0);
+	T_EQ_INT(write_epoch(v), 7); /* c is a coordinator: fine so far */
+	T_EQ_INT(carry(c, a, true, &rep), 0);
+	T_EQ_INT(store_node_revoke(a, cpk, "gone"), 0);
+	T_EQ_INT(carry(a, v, true, &rep), 0);
+	/* v now writes with a's new key, not with c's epoch 7 */
+	T_ASSERT(write_epoch(v) != 7);
+	store_node_close(a);
+	store_node_close(c);
+	store_node_close(v);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'/a '%s'/c '%s'/v", base, base,
+	    base);
+	T_ASSERT(system(cmd) == 0);
+}
+
+/* A volunteer's keys entry naming a revoked member as a recipient of
+ * the newest key does not make coordinators rotate. */
+static void
+test_forged_recipients_do_not_rotate(void)
+{
+	struct store_node *a, *v, *w;
+	struct store_ingest rep;
+	struct core_body b;
+	struct core_sealed to;
+	uint8_t apk[32], wpk[32];
+	uint32_t before;
+	char cmd[400];
+
+	a = node("a");
+	T_ASSERT(a != NULL);
+	T_EQ_INT(store_node_network_create(a, "Net"), 0);
+	v = join(a, "v", CORE_ROLE_VOLUNTEER);
+	w = join(a, "w", CORE_ROLE_VOLUNTEER);
+	T_ASSERT(v != NULL && w != NULL);
+	store_node_pk(a, apk);
+	store_node_pk(w, wpk);
+	T_EQ_INT(store_node_revoke(a, wpk, "gone"), 0);
+	T_EQ_INT(carry(a, v, true, &rep), 0);
+	before = write_epoch(a);
+	T_EQ_INT(before, 2);
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_KEYS;
+	b.epoch = before;
+	memcpy(b.pk, apk, 32);
+	b.nto = 1;
+	b.to = &to;
+	memcpy(to.pk, wpk, 32);
+	randombytes_buf(to.box, sizeof to.box);
+	T_EQ_INT(store_node_append(v, &b, 1), 0);
+	T_EQ_INT(carry(v, a, true, &rep), 0);
+	T_EQ_INT(write_epoch(a), before);
+	store_node_close(a);
+	store_node_close(v);
+	store_node_close(w);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'/a '%s'/v '%s'/w", base, base,
+	    base);
+	T_ASSERT(system(cmd) == 0);
+}
+
 static void
 setup_base(void)
 {
@@ -292,4 +405,6 @@ test_cleanup(void)
 
 T_MAIN(T_CASE(test_setup), T_CASE(test_volunteer_cannot_plant_a_key),
     T_CASE(test_revoked_coordinator_cannot_erase),
-    T_CASE(test_concurrent_rotations_heal), T_CASE(test_cleanup))
+    T_CASE(test_concurrent_rotations_heal),
+    T_CASE(test_revoked_creators_key_not_used),
+    T_CASE(test_forged_recipients_do_not_rotate), T_CASE(test_cleanup))
