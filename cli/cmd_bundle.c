@@ -21,6 +21,7 @@ bundle_export(struct cli *c, int argc, char **argv)
 	uint8_t pk[32], net[32];
 	size_t count = 0, i, found = 0;
 	char id[CORE_ID_TEXT];
+	/* 1: for every active member (store_node_bundle); 2: one */
 	int a, rc, mode = 1;
 
 	for (a = 2; a < argc; a++) {

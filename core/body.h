@@ -44,7 +44,7 @@ enum core_role {
 	CORE_ROLE_COORDINATOR = 2,
 };
 #define CORE_MEMBERS_MAX 400  /* recipients of one key delivery (each
-                               * takes 151 bytes of a 64 KiB body) */
+                               * takes 149 bytes of a 64 KiB body) */
 
 struct core_sealed {
 	uint8_t pk[32];

@@ -20,7 +20,7 @@
  *                       CORE_BUNDLE_CHUNK_MAX + 17) then that many
  *                       bytes of secretstream ciphertext (plaintext +
  *                       17); the preamble above (41 bytes in modes 1
- *                       and 3, 113 in mode 2, stream header included)
+ *                       and 3, 35 + 80 per recipient in mode 2, stream header included)
  *                       is the associated data of the first chunk and
  *                       only of it; every chunk carries TAG_MESSAGE but
  *                       the last, which carries TAG_FINAL and ends the

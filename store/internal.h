@@ -13,7 +13,7 @@ enum store_dbi {
 	DBI_META,    /* "version", "kdf", "skey", "ident", "net", "hlc" */
 	DBI_ENTRIES, /* author || seq  -> header length, header, signature */
 	DBI_BODIES,  /* author || seq  -> body (absent once dropped) */
-	DBI_HEADS,   /* author         -> seq || entry hash */
+	DBI_HEADS,   /* author         -> seq || entry hash || hlc */
 	DBI_KEYRING, /* epoch || creator -> sealed content key || network key */
 	DBI_VIEWS,   /* record id      -> sealed merge state */
 	DBI_DROPPED, /* author || seq  -> sealed record id of a dropped body */
