@@ -20,127 +20,104 @@ static const struct core_mp_limits body_limits = {
 	.bin = CORE_SEALED_LEN,
 };
 
-static void
-pack_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
-static void
-pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n)
-{
-	msgpack_pack_bin(pk, n);
-	msgpack_pack_bin_body(pk, p, n);
-}
-
-static int
-buf_write(void *data, const char *p, size_t n)
-{
-	core_buf_add(data, p, n);
-	return 0;
-}
-
 int
 core_body_encode(const struct core_body *b, struct core_buf *out)
 {
 	msgpack_packer pk;
 	size_t i;
 
-	msgpack_packer_init(&pk, out, buf_write);
+	core_mp_packer(&pk, out);
 	switch (b->kind) {
 	case CORE_KIND_GENESIS:
 		if (b->name == NULL)
 			return DG_EINVAL;
 		msgpack_pack_map(&pk, 2);
-		pack_str(&pk, "name");
-		pack_str(&pk, b->name);
-		pack_str(&pk, "nonce");
-		pack_bin(&pk, b->nonce, CORE_NONCE16);
+		core_mp_str(&pk, "name");
+		core_mp_str(&pk, b->name);
+		core_mp_str(&pk, "nonce");
+		core_mp_bin(&pk, b->nonce, CORE_NONCE16);
 		break;
 	case CORE_KIND_ADMIT:
 		if (b->name == NULL)
 			return DG_EINVAL;
 		msgpack_pack_map(&pk, 4);
-		pack_str(&pk, "pk");
-		pack_bin(&pk, b->pk, 32);
-		pack_str(&pk, "role");
+		core_mp_str(&pk, "pk");
+		core_mp_bin(&pk, b->pk, 32);
+		core_mp_str(&pk, "role");
 		msgpack_pack_uint8(&pk, b->role);
-		pack_str(&pk, "name");
-		pack_str(&pk, b->name);
-		pack_str(&pk, "invite");
+		core_mp_str(&pk, "name");
+		core_mp_str(&pk, b->name);
+		core_mp_str(&pk, "invite");
 		if (b->has_invite)
-			pack_bin(&pk, b->invite, 32);
+			core_mp_bin(&pk, b->invite, 32);
 		else
 			msgpack_pack_nil(&pk);
 		break;
 	case CORE_KIND_REVOKE:
 		msgpack_pack_map(&pk, 3);
-		pack_str(&pk, "pk");
-		pack_bin(&pk, b->pk, 32);
-		pack_str(&pk, "upto");
+		core_mp_str(&pk, "pk");
+		core_mp_bin(&pk, b->pk, 32);
+		core_mp_str(&pk, "upto");
 		msgpack_pack_uint64(&pk, b->upto);
-		pack_str(&pk, "reason");
-		pack_str(&pk, b->reason ? b->reason : "");
+		core_mp_str(&pk, "reason");
+		core_mp_str(&pk, b->reason ? b->reason : "");
 		break;
 	case CORE_KIND_INVITE:
 		msgpack_pack_map(&pk, 5);
-		pack_str(&pk, "id");
-		pack_bin(&pk, b->invite, 32);
-		pack_str(&pk, "role");
+		core_mp_str(&pk, "id");
+		core_mp_bin(&pk, b->invite, 32);
+		core_mp_str(&pk, "role");
 		msgpack_pack_uint8(&pk, b->role);
-		pack_str(&pk, "approved");
+		core_mp_str(&pk, "approved");
 		if (b->approved)
 			msgpack_pack_true(&pk);
 		else
 			msgpack_pack_false(&pk);
-		pack_str(&pk, "expires");
+		core_mp_str(&pk, "expires");
 		msgpack_pack_uint64(&pk, b->expires);
-		pack_str(&pk, "uses");
+		core_mp_str(&pk, "uses");
 		msgpack_pack_uint64(&pk, b->uses);
 		break;
 	case CORE_KIND_UNINVITE:
 		msgpack_pack_map(&pk, 1);
-		pack_str(&pk, "id");
-		pack_bin(&pk, b->invite, 32);
+		core_mp_str(&pk, "id");
+		core_mp_bin(&pk, b->invite, 32);
 		break;
 	case CORE_KIND_KEYS:
 		msgpack_pack_map(&pk, 3);
-		pack_str(&pk, "epoch");
+		core_mp_str(&pk, "epoch");
 		msgpack_pack_uint32(&pk, b->epoch);
-		pack_str(&pk, "creator");
-		pack_bin(&pk, b->pk, 32);
-		pack_str(&pk, "to");
+		core_mp_str(&pk, "creator");
+		core_mp_bin(&pk, b->pk, 32);
+		core_mp_str(&pk, "to");
 		msgpack_pack_array(&pk, b->nto);
 		for (i = 0; i < b->nto; i++) {
 			msgpack_pack_array(&pk, 2);
-			pack_bin(&pk, b->to[i].pk, 32);
-			pack_bin(&pk, b->to[i].box, CORE_SEALED_LEN);
+			core_mp_bin(&pk, b->to[i].pk, 32);
+			core_mp_bin(&pk, b->to[i].box, CORE_SEALED_LEN);
 		}
 		break;
 	case CORE_KIND_RECORD:
 		msgpack_pack_map(&pk, 3);
-		pack_str(&pk, "id");
-		pack_bin(&pk, b->rid, CORE_RID_LEN);
-		pack_str(&pk, "type");
+		core_mp_str(&pk, "id");
+		core_mp_bin(&pk, b->rid, CORE_RID_LEN);
+		core_mp_str(&pk, "type");
 		msgpack_pack_uint8(&pk, (uint8_t)b->rtype);
-		pack_str(&pk, "set");
+		core_mp_str(&pk, "set");
 		msgpack_pack_map(&pk, b->nset);
 		for (i = 0; i < b->nset; i++) {
-			pack_str(&pk, b->set[i].key);
+			core_mp_str(&pk, b->set[i].key);
 			if (b->set[i].value == NULL)
 				msgpack_pack_nil(&pk);
 			else
-				pack_str(&pk, b->set[i].value);
+				core_mp_str(&pk, b->set[i].value);
 		}
 		break;
 	case CORE_KIND_REMOVE:
 	case CORE_KIND_ERASE:
 		msgpack_pack_map(&pk, 1);
-		pack_str(&pk, "id");
-		pack_bin(&pk, b->rid, CORE_RID_LEN);
+		core_mp_str(&pk, "id");
+		core_mp_bin(&pk, b->rid, CORE_RID_LEN);
 		break;
 	default:
 		return DG_EINVAL;

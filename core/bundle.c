@@ -674,29 +674,6 @@ struct core_bundle_writer {
 	uint8_t sk[64];
 };
 
-static int
-buf_write(void *data, const char *p, size_t n)
-{
-	core_buf_add(data, p, n);
-	return 0;
-}
-
-static void
-pack_key(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
-static void
-pack_bin(msgpack_packer *pk, const uint8_t *p, size_t n)
-{
-	msgpack_pack_bin(pk, n);
-	msgpack_pack_bin_body(pk, p, n);
-}
-
 /* Encrypts w->pt as the next chunk and appends it to w->out. */
 static int
 emit(struct core_bundle_writer *w, const uint8_t *ad, size_t adlen,
@@ -763,16 +740,16 @@ start(struct core_buf *out, int mode, uint8_t *pre, size_t plen,
 	crypto_generichash_update(&w->hash, len8, 8);
 	crypto_generichash_update(&w->hash, pre, plen);
 
-	msgpack_packer_init(&pk, &w->pt, buf_write);
+	core_mp_packer(&pk, &w->pt);
 	msgpack_pack_map(&pk, 3);
-	pack_key(&pk, "from");
-	pack_bin(&pk, from, 32);
-	pack_key(&pk, "net");
+	core_mp_str(&pk, "from");
+	core_mp_bin(&pk, from, 32);
+	core_mp_str(&pk, "net");
 	if (net != NULL)
-		pack_bin(&pk, net, 32);
+		core_mp_bin(&pk, net, 32);
 	else
 		msgpack_pack_nil(&pk);
-	pack_key(&pk, "time");
+	core_mp_str(&pk, "time");
 	msgpack_pack_uint64(&pk, time);
 	rc = emit(w, pre, plen, SS_MESSAGE);
 	if (rc != 0) {
@@ -884,18 +861,18 @@ add_batch(struct core_bundle_writer *w, const uint8_t author[32],
 	msgpack_packer pk;
 	size_t i;
 
-	msgpack_packer_init(&pk, &w->pt, buf_write);
+	core_mp_packer(&pk, &w->pt);
 	msgpack_pack_map(&pk, 2);
-	pack_key(&pk, "author");
-	pack_bin(&pk, author, 32);
-	pack_key(&pk, "entries");
+	core_mp_str(&pk, "author");
+	core_mp_bin(&pk, author, 32);
+	core_mp_str(&pk, "entries");
 	msgpack_pack_array(&pk, k);
 	for (i = 0; i < k; i++) {
 		msgpack_pack_array(&pk, 3);
-		pack_bin(&pk, e[i].hdr, e[i].hlen);
-		pack_bin(&pk, e[i].sig, CORE_SIG_LEN);
+		core_mp_bin(&pk, e[i].hdr, e[i].hlen);
+		core_mp_bin(&pk, e[i].sig, CORE_SIG_LEN);
 		if (e[i].body != NULL)
-			pack_bin(&pk, e[i].body, e[i].blen);
+			core_mp_bin(&pk, e[i].body, e[i].blen);
 		else
 			msgpack_pack_nil(&pk);
 	}
@@ -953,16 +930,16 @@ core_bundle_add_request(struct core_bundle_writer *w,
 		return DG_EINVAL;
 	if (core_join_verify(r, w->tag) != 0)
 		return DG_ESIG;
-	msgpack_packer_init(&pk, &w->pt, buf_write);
+	core_mp_packer(&pk, &w->pt);
 	msgpack_pack_map(&pk, 1);
-	pack_key(&pk, "request");
+	core_mp_str(&pk, "request");
 	msgpack_pack_array(&pk, 5);
-	pack_bin(&pk, r->pk, 32);
+	core_mp_bin(&pk, r->pk, 32);
 	msgpack_pack_str(&pk, nlen);
 	msgpack_pack_str_body(&pk, r->name, nlen);
-	pack_bin(&pk, r->secret, 16);
+	core_mp_bin(&pk, r->secret, 16);
 	msgpack_pack_uint64(&pk, r->time);
-	pack_bin(&pk, r->sig, 64);
+	core_mp_bin(&pk, r->sig, 64);
 	w->err = emit(w, NULL, 0, SS_MESSAGE);
 	return w->err;
 }
@@ -979,12 +956,12 @@ core_bundle_finish(struct core_bundle_writer *w)
 	memcpy(msg, bundle_ctx, sizeof bundle_ctx);
 	crypto_generichash_final(&w->hash, msg + sizeof bundle_ctx, 32);
 	crypto_sign_detached(sig, NULL, msg, sizeof msg, w->sk);
-	msgpack_packer_init(&pk, &w->pt, buf_write);
+	core_mp_packer(&pk, &w->pt);
 	msgpack_pack_map(&pk, 2);
-	pack_key(&pk, "count");
+	core_mp_str(&pk, "count");
 	msgpack_pack_uint64(&pk, w->nchunks);
-	pack_key(&pk, "sig");
-	pack_bin(&pk, sig, sizeof sig);
+	core_mp_str(&pk, "sig");
+	core_mp_bin(&pk, sig, sizeof sig);
 	rc = emit(w, NULL, 0, SS_FINAL);
 out:
 	core_bundle_writer_free(w);

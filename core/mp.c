@@ -1,5 +1,7 @@
 #include "core/mp.h"
 
+#include <string.h>
+
 #include "core/text.h"
 
 #define MP_DEPTH_MAX 16
@@ -116,4 +118,33 @@ core_mp_check(const uint8_t *p, size_t len, const struct core_mp_limits *lim)
 		}
 	}
 	return off == len ? 0 : DG_EDECODE;
+}
+
+static int
+buf_write(void *data, const char *p, size_t n)
+{
+	core_buf_add(data, p, n);
+	return 0;
+}
+
+void
+core_mp_packer(msgpack_packer *pk, struct core_buf *out)
+{
+	msgpack_packer_init(pk, out, buf_write);
+}
+
+void
+core_mp_str(msgpack_packer *pk, const char *s)
+{
+	size_t n = strlen(s);
+
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+void
+core_mp_bin(msgpack_packer *pk, const void *p, size_t n)
+{
+	msgpack_pack_bin(pk, n);
+	msgpack_pack_bin_body(pk, p, n);
 }

@@ -13,6 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <msgpack.h>
+
+#include "core/buf.h"
 #include "core/err.h"
 
 struct core_mp_limits {
@@ -30,5 +33,15 @@ struct core_mp_limits {
  * DG_ELIMIT or DG_EUTF8. */
 int core_mp_check(const uint8_t *p, size_t len,
     const struct core_mp_limits *lim) DG_WUR;
+
+/* Writing.  Every encoder of dugnad packs into a core_buf with these,
+ * so a failed allocation shows as the buffer's sticky error. */
+
+/* Starts a packer that appends to out. */
+void core_mp_packer(msgpack_packer *pk, struct core_buf *out);
+/* Packs a NUL-terminated string as a msgpack str. */
+void core_mp_str(msgpack_packer *pk, const char *s);
+/* Packs n bytes as a msgpack bin. */
+void core_mp_bin(msgpack_packer *pk, const void *p, size_t n);
 
 #endif

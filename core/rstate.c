@@ -226,46 +226,19 @@ core_rstate_apply(struct core_rstate *s, const struct core_change *c)
 	return 0;
 }
 
-/* Encoding: [version 1, id, type, type_hlc, type_author, removed, erased,
- * [[key, value|nil, hlc, author]...], [[author, seq, hlc, kind]...]].
- * The state is kept only in the local store, encrypted; it is decoded
- * with the same bounds as anything else. */
-static int
-buf_write(void *data, const char *p, size_t n)
-{
-	core_buf_add(data, p, n);
-	return 0;
-}
-
-static void
-pack_bin(msgpack_packer *pk, const void *p, size_t n)
-{
-	msgpack_pack_bin(pk, n);
-	msgpack_pack_bin_body(pk, p, n);
-}
-
-static void
-pack_str(msgpack_packer *pk, const char *s)
-{
-	size_t n = strlen(s);
-
-	msgpack_pack_str(pk, n);
-	msgpack_pack_str_body(pk, s, n);
-}
-
 int
 core_rstate_encode(const struct core_rstate *s, struct core_buf *out)
 {
 	msgpack_packer pk;
 	size_t i;
 
-	msgpack_packer_init(&pk, out, buf_write);
+	core_mp_packer(&pk, out);
 	msgpack_pack_array(&pk, 9);
 	msgpack_pack_uint8(&pk, 1);
-	pack_bin(&pk, s->id, CORE_RID_LEN);
+	core_mp_bin(&pk, s->id, CORE_RID_LEN);
 	msgpack_pack_uint8(&pk, (uint8_t)s->type);
 	msgpack_pack_uint64(&pk, s->type_hlc);
-	pack_bin(&pk, s->type_author, 32);
+	core_mp_bin(&pk, s->type_author, 32);
 	if (s->removed)
 		msgpack_pack_true(&pk);
 	else
@@ -277,18 +250,18 @@ core_rstate_encode(const struct core_rstate *s, struct core_buf *out)
 	msgpack_pack_array(&pk, s->nf);
 	for (i = 0; i < s->nf; i++) {
 		msgpack_pack_array(&pk, 4);
-		pack_str(&pk, s->f[i].key);
+		core_mp_str(&pk, s->f[i].key);
 		if (s->f[i].value == NULL)
 			msgpack_pack_nil(&pk);
 		else
-			pack_str(&pk, s->f[i].value);
+			core_mp_str(&pk, s->f[i].value);
 		msgpack_pack_uint64(&pk, s->f[i].hlc);
-		pack_bin(&pk, s->f[i].author, 32);
+		core_mp_bin(&pk, s->f[i].author, 32);
 	}
 	msgpack_pack_array(&pk, s->nrefs);
 	for (i = 0; i < s->nrefs; i++) {
 		msgpack_pack_array(&pk, 4);
-		pack_bin(&pk, s->refs[i].author, 32);
+		core_mp_bin(&pk, s->refs[i].author, 32);
 		msgpack_pack_uint64(&pk, s->refs[i].seq);
 		msgpack_pack_uint64(&pk, s->refs[i].hlc);
 		msgpack_pack_uint8(&pk, s->refs[i].kind);
