@@ -243,39 +243,28 @@ store_log_each(struct store_txn *t, const uint8_t *author, store_log_fn fn,
 	return rc;
 }
 
+struct heads_walk {
+	store_head_fn fn;
+	void *ctx;
+};
+
+static int
+head_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct heads_walk *w = arg;
+
+	if (k->mv_size != CORE_KEY_LEN || v->mv_size != HEAD_LEN)
+		return DG_ECORRUPT;
+	return w->fn(w->ctx, k->mv_data, store_get_be64(v->mv_data),
+	    (const uint8_t *)v->mv_data + 8);
+}
+
 int
 store_log_heads(struct store_txn *t, store_head_fn fn, void *ctx)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	MDB_cursor_op op = MDB_FIRST;
-	int rc;
+	struct heads_walk w = { fn, ctx };
 
-	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_HEADS], &c);
-	if (rc != 0)
-		return store_err(rc);
-	for (;;) {
-		rc = mdb_cursor_get(c, &k, &v, op);
-		op = MDB_NEXT;
-		if (rc == MDB_NOTFOUND) {
-			rc = 0;
-			break;
-		}
-		if (rc != 0) {
-			rc = store_err(rc);
-			break;
-		}
-		if (k.mv_size != CORE_KEY_LEN || v.mv_size != HEAD_LEN) {
-			rc = DG_ECORRUPT;
-			break;
-		}
-		rc = fn(ctx, k.mv_data, store_get_be64(v.mv_data),
-		    (const uint8_t *)v.mv_data + 8);
-		if (rc != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc;
+	return store_walk(t, DBI_HEADS, NULL, 0, 0, head_one, &w);
 }
 
 struct verify_ctx {

@@ -299,34 +299,35 @@ store_node_invite_check(struct store_node *n, const uint8_t id[32],
 	return store_db_read(n->db, check_txn, &c);
 }
 
-struct coord_ctx {
-	struct store_node *n;
-	int is;
-};
+/* The members, for a node that must be an active coordinator: returns
+ * DG_EPERM (out empty) when it is not. */
+static int
+members_as_coordinator(struct store_node *n, struct store_txn *t,
+    struct store_members *out)
+{
+	int rc = members_in(n, t, out);
+
+	if (rc == 0 && !core_members_is_coordinator(&out->list, n->pk)) {
+		store_members_fini(out);
+		rc = DG_EPERM;
+	}
+	return rc;
+}
 
 static int
 coord_txn(struct store_txn *t, void *arg)
 {
-	struct coord_ctx *c = arg;
 	struct store_members m;
-	int rc = members_in(c->n, t, &m);
+	int rc = members_as_coordinator(arg, t, &m);
 
-	if (rc != 0)
-		return rc;
-	c->is = core_members_is_coordinator(&m.list, c->n->pk);
 	store_members_fini(&m);
-	return 0;
+	return rc;
 }
 
 static int
 require_coordinator(struct store_node *n)
 {
-	struct coord_ctx c = { n, 0 };
-	int rc = store_db_read(n->db, coord_txn, &c);
-
-	if (rc != 0)
-		return rc;
-	return c.is ? 0 : DG_EPERM;
+	return store_db_read(n->db, coord_txn, n);
 }
 
 int
@@ -420,13 +421,9 @@ admit_txn(struct store_txn *t, void *arg)
 	uint64_t hlc;
 	int rc;
 
-	rc = members_in(n, t, &m);
+	rc = members_as_coordinator(n, t, &m);
 	if (rc != 0)
 		return rc;
-	if (!core_members_is_coordinator(&m.list, n->pk)) {
-		rc = DG_EPERM;
-		goto out;
-	}
 	x = core_members_find(&m.list, c->pk);
 	if (x != NULL && x->status == CORE_MEMBER_REVOKED) {
 		rc = DG_ESTATE;
@@ -664,13 +661,9 @@ revoke_txn(struct store_txn *t, void *arg)
 	uint64_t hlc, head = 0;
 	int rc;
 
-	rc = members_in(n, t, &m);
+	rc = members_as_coordinator(n, t, &m);
 	if (rc != 0)
 		return rc;
-	if (!core_members_is_coordinator(&m.list, n->pk)) {
-		rc = DG_EPERM;
-		goto out;
-	}
 	x = core_members_find(&m.list, c->pk);
 	if (x == NULL || x->status != CORE_MEMBER_ACTIVE) {
 		rc = DG_ENOTFOUND;

@@ -150,34 +150,30 @@ struct find_ctx {
 };
 
 static int
-find_txn(struct store_txn *t, void *arg)
+find_one(void *arg, const MDB_val *k, const MDB_val *v)
 {
 	struct find_ctx *c = arg;
 	char text[CORE_RID_TEXT];
-	MDB_cursor *cur;
-	MDB_val k, v;
-	MDB_cursor_op op = MDB_FIRST;
-	int rc;
 
-	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_VIEWS], &cur);
-	if (rc != 0)
-		return store_err(rc);
-	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size != CORE_RID_LEN)
-			continue;
-		core_record_id_text(k.mv_data, text);
-		if (strncmp(text, c->prefix, c->plen) != 0)
-			continue;
-		if (c->found++ == 0)
-			memcpy(c->rid, k.mv_data, CORE_RID_LEN);
-		else
-			break;
+	(void)v;
+	if (k->mv_size != CORE_RID_LEN)
+		return 0;
+	core_record_id_text(k->mv_data, text);
+	if (strncmp(text, c->prefix, c->plen) != 0)
+		return 0;
+	if (c->found++ == 0) {
+		memcpy(c->rid, k->mv_data, CORE_RID_LEN);
+		return 0;
 	}
-	mdb_cursor_close(cur);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return store_err(rc);
-	return 0;
+	return 1; /* a second match: ambiguous, stop */
+}
+
+static int
+find_txn(struct store_txn *t, void *arg)
+{
+	int rc = store_walk(t, DBI_VIEWS, NULL, 0, 0, find_one, arg);
+
+	return rc == 1 ? 0 : rc;
 }
 
 int
@@ -221,37 +217,34 @@ struct each_ctx {
 	void *ctx;
 };
 
+struct each_walk {
+	struct each_ctx *c;
+	struct store_txn *t;
+};
+
+static int
+each_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct each_walk *w = arg;
+	struct core_rstate s;
+	int rc;
+
+	(void)v;
+	if (k->mv_size != CORE_RID_LEN)
+		return DG_ECORRUPT;
+	rc = load_state(w->c->n, w->t, k->mv_data, &s);
+	if (rc == 0)
+		rc = w->c->fn(w->c->ctx, &s);
+	core_rstate_fini(&s);
+	return rc;
+}
+
 static int
 each_txn(struct store_txn *t, void *arg)
 {
-	struct each_ctx *c = arg;
-	struct core_rstate s;
-	MDB_cursor *cur;
-	MDB_val k, v;
-	MDB_cursor_op op = MDB_FIRST;
-	int rc;
+	struct each_walk w = { arg, t };
 
-	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_VIEWS], &cur);
-	if (rc != 0)
-		return store_err(rc);
-	while ((rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
-		op = MDB_NEXT;
-		if (k.mv_size != CORE_RID_LEN) {
-			rc = DG_ECORRUPT;
-			break;
-		}
-		rc = load_state(c->n, t, k.mv_data, &s);
-		if (rc == 0)
-			rc = c->fn(c->ctx, &s);
-		core_rstate_fini(&s);
-		if (rc != 0)
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		return 0;
-	/* rc is an LMDB code (errno or below MDB_KEYEXIST) or ours. */
-	return rc > 0 || rc <= MDB_KEYEXIST ? store_err(rc) : rc;
+	return store_walk(t, DBI_VIEWS, NULL, 0, 0, each_one, &w);
 }
 
 int
