@@ -26,6 +26,11 @@ dg_strerror(int code)
 	case DG_EVERSION: return "unsupported version";
 	case DG_EBUSY: return "busy";
 	case DG_EMAPFULL: return "store map full";
+	case DG_EPROTO: return "protocol violation";
+	case DG_ECLOSED: return "connection closed";
+	case DG_ETIMEOUT: return "timed out";
+	case DG_EREFUSED: return "refused by the peer";
+	case DG_ENET: return "network error";
 	}
 	return "unknown error";
 }

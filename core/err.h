@@ -34,6 +34,11 @@ enum dg_err {
 	DG_EBUSY = -20,     /* resource busy (store locked) */
 	DG_EMAPFULL = -21,  /* store map full: store/ grows it and retries;
 			     * never returned outside store/ */
+	DG_EPROTO = -22,    /* a peer broke the protocol */
+	DG_ECLOSED = -23,   /* the connection was closed */
+	DG_ETIMEOUT = -24,  /* a peer or the network did not answer in time */
+	DG_EREFUSED = -25,  /* the peer refused us (handshake, membership) */
+	DG_ENET = -26,      /* network error (unreachable, connection refused) */
 };
 
 /* Returns a static, lowercase description of code (never NULL). */
