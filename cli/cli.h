@@ -29,21 +29,34 @@ enum {
 	EXIT_CANTCREAT = 73, /* cannot create (already exists, output file) */
 	EXIT_IOERR = 74,    /* store damaged, disk full, I/O error */
 	EXIT_TEMPFAIL = 75, /* store busy: try again */
+	EXIT_PROTOCOL = 76, /* a peer broke the protocol */
 	EXIT_NOPERM = 77,   /* wrong or missing passphrase */
 	EXIT_CONFIG = 78,   /* no identity or network yet, newer store */
 };
+
+struct net_node;
 
 struct cli {
 	const char *dir;  /* data directory (resolved) */
 	bool json;        /* --json */
 	const char *cmd;  /* current command name, for messages */
 	size_t map_size;  /* DUGNAD_MAP_SIZE, 0 = default */
+	struct store_node *shared; /* in the daemon: its open node */
+	struct net_node *daemon;   /* in the daemon: the running node */
 	char dirbuf[4096];
+};
+
+/* How a command runs while `dugnad serve` runs on the same store. */
+enum cli_via {
+	CLI_LOCAL,   /* in this process, then the daemon is told of changes */
+	CLI_DAEMON,  /* forwarded to the daemon (no passphrase needed) */
+	CLI_NEVER,   /* in this process; nothing to tell */
 };
 
 struct cli_cmd {
 	const char *name;
 	int (*fn)(struct cli *c, int argc, char **argv);
+	enum cli_via via;
 	const char *usage;
 	const char *summary;
 };
@@ -68,6 +81,9 @@ void cli_pass_free(char *p);
 /* Opens and unlocks the node (prints errors).  Returns 0 or an exit
  * status.  need_net: fail with a hint when no network exists yet. */
 int cli_open(struct cli *c, bool need_net, struct store_node **out);
+
+/* Closes a node opened by cli_open (not the daemon's own). */
+void cli_close(const struct cli *c, struct store_node *n);
 
 /* Resolves a record id prefix; prints errors.  Returns 0 or a status. */
 int cli_find(const struct cli *c, struct store_node *n, const char *prefix,
@@ -124,6 +140,16 @@ int cmd_deny(struct cli *c, int argc, char **argv);
 int cmd_revoke(struct cli *c, int argc, char **argv);
 int cmd_members(struct cli *c, int argc, char **argv);
 int cmd_bundle(struct cli *c, int argc, char **argv);
+int cmd_serve(struct cli *c, int argc, char **argv);
+int cmd_peer(struct cli *c, int argc, char **argv);
+int cmd_sync(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
+
+/* Runs a command forwarded to the daemon (net_run_fn): ctx is the
+ * daemon's struct cli, n its open node; what the command prints goes to
+ * out and err. */
+int cli_daemon_run(void *ctx, struct store_node *n, int argc, char **argv,
+    bool json, struct core_buf *out, struct core_buf *err);
 
 /* True if argv[i] is "-h" or "--help"; prints usage of the command. */
 bool cli_want_help(const struct cli *c, int argc, char **argv);

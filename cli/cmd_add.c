@@ -182,7 +182,7 @@ cmd_add(struct cli *c, int argc, char **argv)
 	b.nset = fs->n;
 	rc = append(c, n, &b, "added");
 out:
-	store_node_close(n);
+	cli_close(c, n);
 	cli_fields_fini(fs);
 	free(fs);
 	return rc;
@@ -276,7 +276,7 @@ cmd_edit(struct cli *c, int argc, char **argv)
 	rc = append(c, n, &b, "changed");
 out:
 	core_rstate_fini(&s);
-	store_node_close(n);
+	cli_close(c, n);
 	cli_fields_fini(fs);
 	free(fs);
 	return rc;

@@ -112,7 +112,7 @@ bundle_export(struct cli *c, int argc, char **argv)
 	}
 	core_buf_fini(&out);
 out:
-	store_node_close(n);
+	cli_close(c, n);
 	return rc;
 }
 
@@ -227,7 +227,7 @@ bundle_import(struct cli *c, int argc, char **argv)
 	}
 out:
 	core_bundle_free(b);
-	store_node_close(n);
+	cli_close(c, n);
 	if (data != NULL) {
 		sodium_memzero(data, len);
 		free(data);

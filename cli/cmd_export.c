@@ -173,7 +173,7 @@ cmd_export(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	rc = store_node_records(n, collect, &rs);
-	store_node_close(n);
+	cli_close(c, n);
 	if (rc != 0) {
 		rc = cli_fail(c, rc, "cannot read the records");
 		goto out;

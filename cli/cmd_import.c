@@ -253,7 +253,7 @@ store_all(struct cli *c, struct imp *im)
 		k = im->n - done < IMPORT_BATCH ? im->n - done : IMPORT_BATCH;
 		rc = store_node_append(n, im->bodies + done, k);
 		if (rc != 0) {
-			store_node_close(n);
+			cli_close(c, n);
 			if (done > 0)
 				cli_err(c, "stopped after %zu of %zu records "
 					   "(those are saved)", done, im->n);
@@ -265,7 +265,7 @@ store_all(struct cli *c, struct imp *im)
 	}
 	if (tty)
 		fputc('\n', stderr);
-	store_node_close(n);
+	cli_close(c, n);
 	return 0;
 }
 

@@ -95,7 +95,7 @@ cmd_id(struct cli *c, int argc, char **argv)
 		name = NULL;
 	print_id(c, pk, name);
 	free(name);
-	store_node_close(n);
+	cli_close(c, n);
 	return 0;
 }
 
@@ -117,7 +117,7 @@ cmd_network(struct cli *c, int argc, char **argv)
 		if (rc != 0)
 			return rc;
 		rc = store_node_network_create(n, argv[2]);
-		store_node_close(n);
+		cli_close(c, n);
 		if (rc == DG_EEXIST) {
 			cli_err(c, "this node already belongs to a network");
 			return EXIT_CANTCREAT;
@@ -151,7 +151,7 @@ cmd_network(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	rc = store_node_network(n, net, &name);
-	store_node_close(n);
+	cli_close(c, n);
 	if (rc != 0)
 		return cli_fail(c, rc, "cannot read the network");
 	if (c->json) {

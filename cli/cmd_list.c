@@ -283,7 +283,7 @@ run(struct cli *c, struct pick *p)
 		goto out;
 	p->now = (int64_t)time(NULL);
 	rc = store_node_records(n, pick_one, p);
-	store_node_close(n);
+	cli_close(c, n);
 	if (rc != 0) {
 		rc = cli_fail(c, rc, "cannot read the records");
 		goto out;

@@ -242,7 +242,7 @@ cmd_reindex(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	rc = store_node_reindex(n);
-	store_node_close(n);
+	cli_close(c, n);
 	if (rc != 0)
 		return cli_fail(c, rc, "cannot rebuild the views");
 	if (!c->json)
@@ -267,7 +267,7 @@ cmd_compact(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	rc = store_node_compact(n);
-	store_node_close(n);
+	cli_close(c, n);
 	if (rc != 0)
 		return cli_fail(c, rc, "cannot compact the store");
 	if (!c->json)

@@ -97,7 +97,7 @@ cmd_invite(struct cli *c, int argc, char **argv)
 		if (rc != 0)
 			return rc;
 		rc = store_node_uninvite(n, &code);
-		store_node_close(n);
+		cli_close(c, n);
 		sodium_memzero(&code, sizeof code);
 		if (rc == DG_ENOTFOUND) {
 			cli_err(c, "no invite of this network has that code");
@@ -146,7 +146,7 @@ cmd_invite(struct cli *c, int argc, char **argv)
 		return rc;
 	expires = (uint64_t)time(NULL) + span;
 	rc = store_node_invite(n, role, approved, expires, uses, &code);
-	store_node_close(n);
+	cli_close(c, n);
 	if (rc != 0)
 		return no_permission(c, rc, "make invites");
 	core_invite_format(&code, text);
@@ -220,7 +220,7 @@ cmd_join(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	rc = store_node_join(n, &code, name);
-	store_node_close(n);
+	cli_close(c, n);
 	sodium_memzero(&code, sizeof code);
 	if (rc == DG_EEXIST) {
 		cli_err(c, "this node already belongs to a network");
@@ -329,7 +329,7 @@ cmd_members(struct cli *c, int argc, char **argv)
 		if (rc != 0)
 			store_members_fini(&m);
 	}
-	store_node_close(n);
+	cli_close(c, n);
 	if (rc != 0) {
 		core_buf_fini(&fk);
 		return cli_fail(c, rc, "cannot read the members");
@@ -454,7 +454,7 @@ cmd_requests(struct cli *c, int argc, char **argv)
 	if (c->json)
 		core_buf_ch(&out, '[');
 	rc = store_node_requests(n, request_row, &q);
-	store_node_close(n);
+	cli_close(c, n);
 	if (rc != 0) {
 		rc = cli_fail(c, rc, "cannot read the requests");
 	} else if (c->json) {
@@ -602,7 +602,7 @@ cmd_approve(struct cli *c, int argc, char **argv)
 		       "welcome.dugnad --for %s' and give them that file.\n",
 		    name, role_name(role), sh);
 out:
-	store_node_close(n);
+	cli_close(c, n);
 	return rc;
 }
 
@@ -624,7 +624,7 @@ cmd_deny(struct cli *c, int argc, char **argv)
 	rc = store_node_request_find(n, argv[1], &r);
 	if (rc == 0)
 		rc = store_node_request_drop(n, r.req.pk);
-	store_node_close(n);
+	cli_close(c, n);
 	if (rc == DG_ENOTFOUND || rc == DG_EAMBIG) {
 		cli_err(c, rc == DG_EAMBIG ? "'%.40s' matches more than one "
 					     "request; type more of the id" :
@@ -710,6 +710,6 @@ cmd_revoke(struct cli *c, int argc, char **argv)
 		printf("Revoked %s. New keys were made for everyone else; "
 		       "share them with 'dugnad bundle export FILE'.\n", sh);
 out:
-	store_node_close(n);
+	cli_close(c, n);
 	return rc;
 }

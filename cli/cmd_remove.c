@@ -57,7 +57,7 @@ write_one(struct cli *c, int argc, char **argv, uint8_t kind)
 		printf("removed %s\n", sh);
 out:
 	core_rstate_fini(&s);
-	store_node_close(n);
+	cli_close(c, n);
 	return rc;
 }
 

@@ -103,7 +103,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 out:
 	core_record_fini(&r);
 	core_rstate_fini(&s);
-	store_node_close(n);
+	cli_close(c, n);
 	return rc;
 }
 
@@ -203,6 +203,6 @@ cmd_history(struct cli *c, int argc, char **argv)
 done:
 	core_buf_fini(&out);
 	core_rstate_fini(&s);
-	store_node_close(n);
+	cli_close(c, n);
 	return rc;
 }

@@ -9,51 +9,60 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "net/ctl.h"
 
 #define DUGNAD_VERSION "0.1.0"
 
 static const struct cli_cmd commands[] = {
-	{ "init", cmd_init, "init", "create this node's identity" },
-	{ "id", cmd_id, "id", "show this node's id and safety number" },
-	{ "network", cmd_network, "network create NAME | network",
+	{ "init", cmd_init, CLI_NEVER, "init", "create this node's identity" },
+	{ "id", cmd_id, CLI_DAEMON, "id", "show this node's id and safety number" },
+	{ "network", cmd_network, CLI_DAEMON, "network create NAME | network",
 	    "found a network, or show it" },
-	{ "invite", cmd_invite,
+	{ "invite", cmd_invite, CLI_DAEMON,
 	    "invite [--role volunteer|coordinator] [--approved] [--expires 7d] "
 	    "[--uses 1] | invite --cancel CODE",
 	    "make or cancel an invite code (coordinators)" },
-	{ "join", cmd_join, "join CODE [--name NAME]",
+	{ "join", cmd_join, CLI_LOCAL, "join CODE [--name NAME]",
 	    "ask to join a network with an invite code" },
-	{ "requests", cmd_requests, "requests", "join requests waiting" },
-	{ "approve", cmd_approve, "approve ID [--role R] [--name N]",
+	{ "requests", cmd_requests, CLI_DAEMON, "requests", "join requests waiting" },
+	{ "approve", cmd_approve, CLI_DAEMON, "approve ID [--role R] [--name N]",
 	    "admit a newcomer (coordinators)" },
-	{ "deny", cmd_deny, "deny ID", "refuse a join request" },
-	{ "revoke", cmd_revoke, "revoke ID [--reason TEXT]",
+	{ "deny", cmd_deny, CLI_DAEMON, "deny ID", "refuse a join request" },
+	{ "revoke", cmd_revoke, CLI_DAEMON, "revoke ID [--reason TEXT]",
 	    "remove a member; keys are renewed (coordinators)" },
-	{ "members", cmd_members, "members", "who is in the network" },
-	{ "bundle", cmd_bundle, "bundle export FILE [--for ID] | bundle import FILE",
+	{ "members", cmd_members, CLI_DAEMON, "members", "who is in the network" },
+	{ "bundle", cmd_bundle, CLI_LOCAL, "bundle export FILE [--for ID] | bundle import FILE",
 	    "carry entries on a USB stick" },
-	{ "add", cmd_add, "add TYPE key=value ...",
+	{ "add", cmd_add, CLI_DAEMON, "add TYPE key=value ...",
 	    "add a contact, meeting or referral" },
-	{ "edit", cmd_edit, "edit ID key=value ...", "change fields of a record" },
-	{ "remove", cmd_remove, "remove ID", "remove a record (tombstone)" },
-	{ "erase", cmd_erase, "erase ID",
+	{ "edit", cmd_edit, CLI_DAEMON, "edit ID key=value ...", "change fields of a record" },
+	{ "remove", cmd_remove, CLI_DAEMON, "remove ID", "remove a record (tombstone)" },
+	{ "erase", cmd_erase, CLI_DAEMON, "erase ID",
 	    "erase a record's content for good" },
-	{ "show", cmd_show, "show ID", "show one record" },
-	{ "history", cmd_history, "history ID", "who changed a record, when" },
-	{ "list", cmd_list,
+	{ "show", cmd_show, CLI_DAEMON, "show ID", "show one record" },
+	{ "history", cmd_history, CLI_DAEMON, "history ID", "who changed a record, when" },
+	{ "list", cmd_list, CLI_DAEMON,
 	    "list [TYPE] [--lang L] [--category C] [--upcoming] [--all]",
 	    "list records" },
-	{ "search", cmd_search, "search TEXT", "find records by text" },
-	{ "export", cmd_export, "export --format ics|vcf|csv|json [TYPE] [-o FILE]",
+	{ "search", cmd_search, CLI_DAEMON, "search TEXT", "find records by text" },
+	{ "export", cmd_export, CLI_LOCAL, "export --format ics|vcf|csv|json [TYPE] [-o FILE]",
 	    "write records for other programs" },
-	{ "import", cmd_import, "import FILE [--type TYPE] [--skip-bad]",
+	{ "import", cmd_import, CLI_LOCAL, "import FILE [--type TYPE] [--skip-bad]",
 	    "add records from a CSV or vCard file" },
-	{ "log", cmd_log, "log [--author ID]", "show the entries of the logs" },
-	{ "verify", cmd_verify, "verify",
+	{ "log", cmd_log, CLI_DAEMON, "log [--author ID]", "show the entries of the logs" },
+	{ "verify", cmd_verify, CLI_DAEMON, "verify",
 	    "check every signature, chain and body hash" },
-	{ "reindex", cmd_reindex, "reindex", "rebuild the views from the logs" },
-	{ "compact", cmd_compact, "compact",
+	{ "reindex", cmd_reindex, CLI_LOCAL, "reindex", "rebuild the views from the logs" },
+	{ "compact", cmd_compact, CLI_LOCAL, "compact",
 	    "rewrite the store without free space" },
+	{ "serve", cmd_serve, CLI_NEVER, "serve [--listen ADDR:PORT]",
+	    "run the node: sync with peers, live" },
+	{ "peer", cmd_peer, CLI_DAEMON,
+	    "peer add HOST:PORT | peer list | peer remove HOST:PORT",
+	    "known peers the node dials" },
+	{ "sync", cmd_sync, CLI_DAEMON, "sync [HOST:PORT]",
+	    "sync once with a peer (or every known peer) and exit" },
+	{ "status", cmd_status, CLI_DAEMON, "status", "this node, its peers and alerts" },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -187,6 +196,131 @@ map_size(struct cli *c)
 	return 0;
 }
 
+/* Captures what fd (1 or 2) receives while a command runs in the
+ * daemon. */
+struct capture {
+	int fd, saved;
+	FILE *tmp;
+};
+
+static int
+capture_start(struct capture *k, int fd)
+{
+	k->fd = fd;
+	k->tmp = tmpfile();
+	if (k->tmp == NULL)
+		return -1;
+	fflush(fd == 1 ? stdout : stderr);
+	k->saved = dup(fd);
+	if (k->saved < 0 || dup2(fileno(k->tmp), fd) < 0) {
+		if (k->saved >= 0)
+			close(k->saved);
+		fclose(k->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+capture_end(struct capture *k, struct core_buf *into)
+{
+	char chunk[4096];
+	size_t n;
+
+	fflush(k->fd == 1 ? stdout : stderr);
+	dup2(k->saved, k->fd);
+	close(k->saved);
+	rewind(k->tmp);
+	while ((n = fread(chunk, 1, sizeof chunk, k->tmp)) > 0)
+		core_buf_add(into, chunk, n);
+	fclose(k->tmp);
+}
+
+int
+cli_daemon_run(void *ctx, struct store_node *n, int argc, char **argv,
+    bool json, struct core_buf *out, struct core_buf *err)
+{
+	const struct cli *base = ctx;
+	const struct cli_cmd *cmd;
+	struct capture ko, ke;
+	struct cli c;
+	int rc;
+
+	cmd = find_cmd(argv[0]);
+	if (cmd == NULL || cmd->via != CLI_DAEMON) {
+		core_buf_printf(err, "dugnad: '%.40s' cannot run through the "
+		    "daemon\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	c = *base;
+	c.dir = c.dirbuf;
+	c.json = json;
+	c.cmd = cmd->name;
+	c.shared = n;
+	if (capture_start(&ko, 1) != 0)
+		return EXIT_OSERR;
+	if (capture_start(&ke, 2) != 0) {
+		capture_end(&ko, out);
+		return EXIT_OSERR;
+	}
+	rc = cmd->fn(&c, argc, argv);
+	capture_end(&ke, err);
+	capture_end(&ko, out);
+	return rc;
+}
+
+/* Runs the command in the daemon of this store, if one runs.  Returns
+ * -1 when there is none (run it here), else the exit status. */
+static int
+forward(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	struct core_buf req, resp;
+	const uint8_t *o, *e;
+	size_t olen, elen;
+	int rc, status;
+
+	/* add without fields asks on the terminal: that stays here */
+	if (strcmp(cmd->name, "add") == 0 && argc <= 2)
+		return -1;
+	core_buf_init(&req);
+	core_buf_init(&resp);
+	if (strcmp(cmd->name, "sync") == 0)
+		net_ctl_req_sync(&req, argc > 1 ? argv[1] : NULL);
+	else
+		net_ctl_req_run(&req, c->json, argc, argv);
+	rc = net_ctl_call(c->dir, &req, &resp);
+	if (rc == DG_ENOTFOUND) {
+		status = -1;
+	} else if (rc != 0 || net_ctl_answer_decode((uint8_t *)resp.data,
+				  resp.len, &status, &o, &olen, &e,
+				  &elen) != 0) {
+		cli_err(c, "the running 'dugnad serve' did not answer (%s); "
+			   "stop it and try again", dg_strerror(rc ? rc :
+			   DG_EPROTO));
+		status = EXIT_UNAVAIL;
+	} else {
+		fwrite(o, 1, olen, stdout);
+		fwrite(e, 1, elen, stderr);
+	}
+	core_buf_fini(&req);
+	core_buf_fini(&resp);
+	return status;
+}
+
+/* Tells a running daemon that this process changed the store. */
+static void
+tell_daemon(const struct cli *c)
+{
+	struct core_buf req, resp;
+
+	core_buf_init(&req);
+	core_buf_init(&resp);
+	net_ctl_req_simple(&req, NET_CTL_CHANGED);
+	(void)!net_ctl_call(c->dir, &req, &resp);
+	core_buf_fini(&req);
+	core_buf_fini(&resp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -241,7 +375,14 @@ main(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	catch_faults(&c);
-	rc = cmd->fn(&c, argc - i, argv + i);
+	rc = -1;
+	if (cmd->via == CLI_DAEMON)
+		rc = forward(&c, cmd, argc - i, argv + i);
+	if (rc < 0) {
+		rc = cmd->fn(&c, argc - i, argv + i);
+		if (cmd->via == CLI_LOCAL && rc == 0)
+			tell_daemon(&c);
+	}
 	if (fflush(stdout) != 0 && rc == 0) {
 		cli_err(&c, "cannot write the output");
 		rc = EXIT_IOERR;

@@ -235,11 +235,17 @@ cli_open(struct cli *c, bool need_net, struct store_node **out)
 	int rc;
 
 	*out = NULL;
-	rc = cli_pass_get(c, false, &pass, &plen);
-	if (rc != 0)
-		return rc;
-	rc = store_node_open(c->dir, pass, plen, c->map_size, out);
-	cli_pass_free(pass);
+	if (c->shared != NULL) {
+		/* inside the daemon: its node is open already */
+		*out = c->shared;
+		rc = 0;
+	} else {
+		rc = cli_pass_get(c, false, &pass, &plen);
+		if (rc != 0)
+			return rc;
+		rc = store_node_open(c->dir, pass, plen, c->map_size, out);
+		cli_pass_free(pass);
+	}
 	if (rc == DG_ENOTFOUND || rc == DG_ESTATE) {
 		cli_err(c, "no dugnad node in %s; run 'dugnad init' first",
 		    c->dir);
@@ -248,7 +254,7 @@ cli_open(struct cli *c, bool need_net, struct store_node **out)
 	if (rc != 0)
 		return cli_fail(c, rc, "cannot open the store");
 	if (need_net && store_node_network(*out, net, NULL) != 0) {
-		store_node_close(*out);
+		cli_close(c, *out);
 		*out = NULL;
 		cli_err(c, "this node has no network yet; run 'dugnad network "
 			   "create NAME' (or join one)");
@@ -421,4 +427,11 @@ cli_write_file(const struct cli *c, const char *path, const char *data,
 		return EXIT_CANTCREAT;
 	}
 	return 0;
+}
+
+void
+cli_close(const struct cli *c, struct store_node *n)
+{
+	if (n != c->shared)
+		store_node_close(n);
 }

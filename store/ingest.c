@@ -337,6 +337,7 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 	for (first = 0; first < bt->n; first++) {
 		if (core_entry_decode(bt->e[first].hdr, bt->e[first].hlen, &h)) {
 			g->rep->refused += bt->n - first;
+			g->rep->bad += bt->n - first;
 			problem(g->rep, "a damaged entry header was refused",
 			    bt->author, 0);
 			return 1;
@@ -355,6 +356,7 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		if (core_entry_verify(bt->e[first].hdr, bt->e[first].hlen,
 			bt->author, bt->e[first].sig) != 0) {
 			g->rep->refused += bt->n - first;
+			g->rep->bad += bt->n - first;
 			problem(g->rep, "an entry with a bad signature was "
 			    "refused", bt->author, h.seq);
 			return 1;
@@ -393,10 +395,12 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		else if (h.seq > limit)
 			problem(g->rep, "entries past the author's fork were "
 			    "refused", bt->author, h.seq);
-		else
+		else {
+			g->rep->bad += bt->n - end;
 			problem(g->rep, "entries that do not follow the "
 			    "author's hash chain were refused", bt->author,
 			    h.seq);
+		}
 	}
 	if (end == first)
 		return 1;
@@ -404,6 +408,7 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 	if (core_entry_verify(bt->e[k].hdr, bt->e[k].hlen, bt->author,
 		bt->e[k].sig) != 0) {
 		g->rep->refused += end - first;
+		g->rep->bad += end - first;
 		problem(g->rep, "entries with a bad signature were refused",
 		    bt->author, head + (end - first));
 		return 1;
@@ -422,6 +427,7 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		if (rc == DG_ECHAIN) {
 			/* a body that does not match its header's hash */
 			g->rep->refused += end - k;
+			g->rep->bad += end - k;
 			problem(g->rep, "an entry body does not match its hash; "
 			    "it and the rest were refused", bt->author,
 			    head + 1 + (k - first));
@@ -759,6 +765,7 @@ ingest_txn(struct store_txn *t, void *arg)
 	 * entries already held.  Rebuilding the views covers both; else
 	 * the new records are applied if the final members accept them. */
 	if (g->keys_added || g->members_changed || ncand > 0) {
+		g->rep->members_changed = true;
 		rc = store_keys_heal_in(g->n, t);
 		if (rc == 0)
 			rc = store_reindex_in(g->n, t);

@@ -127,6 +127,10 @@ struct store_ingest {
 	size_t admitted;     /* join requests admitted at once (--approved) */
 	size_t uncounted;    /* kept, but written after the author's
 			      * revocation: they count for nothing */
+	size_t bad;          /* of the refused: forged or broken (bad
+			      * signature, broken chain, damaged header,
+			      * body not matching its hash, other network) */
+	bool members_changed; /* the member list or the keys changed */
 	bool joined;         /* this node joined the network */
 	bool unvouched;      /* joined by a bundle made for this node, with
 			      * no invite code to check the network against */

@@ -11,6 +11,7 @@
 #include "core/ident.h"
 #include "core/text.h"
 #include "store/internal.h"
+#include "store/repl.h"
 #include "store/member.h"
 
 #define KDF_VAL_LEN (CORE_SALT_LEN + 16)
@@ -631,4 +632,22 @@ store_node_network(struct store_node *n, uint8_t net[32], char **name)
 		return 0;
 	*name = NULL;
 	return store_db_read(n->db, netname_txn, &c);
+}
+
+static int
+refresh_txn(struct store_txn *t, void *arg)
+{
+	return load_net(arg, t);
+}
+
+int
+store_node_refresh(struct store_node *n)
+{
+	return store_db_read(n->db, refresh_txn, n);
+}
+
+void
+store_node_sk(const struct store_node *n, uint8_t sk[64])
+{
+	memcpy(sk, NODE_SK(n), 64);
 }

@@ -42,6 +42,10 @@ struct store_db *store_node_db(struct store_node *n);
 /* This node's public key. */
 void store_node_pk(const struct store_node *n, uint8_t pk[32]);
 
+/* Copies this node's Ed25519 secret key (64 bytes) into sk, which the
+ * caller keeps in sodium_malloc memory and wipes. */
+void store_node_sk(const struct store_node *n, uint8_t sk[64]);
+
 /* The network this node belongs to: its id and name (*name owned,
  * free(); may be NULL if not wanted).  Returns 0 or DG_ESTATE (no
  * network yet). */

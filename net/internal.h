@@ -1,0 +1,204 @@
+/* net/internal.h - shared by the files of net/ only.  Only net/ includes
+ * <uv.h>. */
+#ifndef NET_INTERNAL_H
+#define NET_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "core/addr.h"
+#include "core/bundle.h"
+#include "core/buf.h"
+#include "net/msg.h"
+#include "net/node.h"
+#include "net/noise.h"
+#include "store/node.h"
+
+#define NET_WIRE_MAX (NET_FRAME_MAX + 16) /* ciphertext of a frame */
+#define NET_HS_TIMEOUT_MS 10000   /* the whole handshake */
+#define NET_IDLE_MS 90000         /* nothing received: the peer is gone */
+#define NET_PING_MS 30000         /* nothing sent: send a PING */
+#define NET_TICK_MS 1000          /* session and dialer housekeeping */
+#define NET_WQ_HIGH (4u << 20)    /* stop reading the store to send */
+#define NET_WQ_LOW (1u << 20)     /* start again */
+#define NET_PEND_ENTRIES 8192     /* ingest after this many entries */
+#define NET_PEND_BYTES (8u << 20) /* or this many bytes */
+#define NET_TIME_SKEW 600         /* seconds a handshake's time may be off */
+#define NET_REPLAY_MAX 4096       /* handshakes remembered against replay */
+#define NET_SESS_MAX 64           /* connections at once */
+#define NET_PSKS 64               /* handshake keys tried */
+#define NET_ALERTS NET_STATUS_ALERTS /* alerts kept for status */
+#define NET_BACKOFF_MIN_MS 1000
+#define NET_BACKOFF_MAX_MS 300000
+
+enum sess_state {
+	SESS_CONNECTING,
+	SESS_HANDSHAKE,
+	SESS_OPEN,
+	SESS_CLOSING,
+};
+
+struct net_dial;
+
+/* What the remote side is known to hold: author || seq pairs, sorted. */
+struct frontier {
+	uint8_t *recs; /* 40 bytes each */
+	size_t n, cap;
+};
+
+/* One connection.  The handles are embedded; the session is freed in the
+ * close callback of the last of them. */
+struct net_sess {
+	uv_tcp_t tcp;
+	uv_timer_t timer;
+	int open_handles;
+	struct net_node *node;
+	struct net_sess *next;
+	struct net_dial *dial; /* the dialer that made it, or NULL */
+	bool initiator;
+	enum sess_state state;
+	int hs_step;           /* messages of the handshake done */
+	struct net_noise *hs;
+	struct net_cipher tx, rx;
+	size_t psk_index;      /* initiator: the key tried */
+	bool has_peer;
+	uint8_t peer[32];
+	char addr[CORE_ADDR_TEXT_MAX + 1];
+	uint64_t started, last_recv, last_send, opened; /* uv_now, ms */
+	uint64_t bytes_in, bytes_out;
+	uint64_t entries_in, entries_out;
+	int why;               /* the error it was closed for, or 0 */
+	char why_text[200];
+
+	uint8_t *rbuf;         /* bytes read, not yet a whole frame */
+	size_t rlen, rcap;
+	size_t wqueued;        /* bytes handed to uv_write, not yet written */
+	uint8_t *plain;        /* one decrypted frame */
+
+	/* replication */
+	struct frontier remote;
+	uint8_t *their_heads;  /* HEADS being received (72-byte records) */
+	size_t ntheir, captheir;
+	uint8_t *our_heads;    /* our heads when HELLO was sent */
+	size_t nour;
+	uint8_t hello_digest[32];
+	bool got_hello, heads_done, catching_up, sent_done;
+	bool got_done, got_synced, in_sync, live;
+	uint64_t expect;       /* entries the peer said it holds */
+
+	/* batches received, ingested together */
+	uint8_t **frames;
+	size_t nframes, capframes;
+	struct core_bundle_batch *batches;
+	size_t nbatches, capbatches;
+	size_t pend_entries, pend_bytes;
+};
+
+/* A known peer address the daemon keeps connected to. */
+struct net_dial {
+	struct net_dial *next;
+	char addr[CORE_ADDR_TEXT_MAX + 1];
+	char host[CORE_ADDR_HOST_MAX + 1];
+	uint16_t port;
+	bool from_book;        /* in the address book (else a one-off) */
+	bool seen;             /* still in the book at the last reload */
+	struct net_sess *sess; /* connecting or connected */
+	uv_getaddrinfo_t gai;
+	bool resolving;
+	uint64_t next_try;     /* uv_now ms */
+	uint64_t backoff;      /* ms */
+	size_t psk_index;
+	uint64_t last_sync;    /* Unix seconds */
+	int last_error;
+};
+
+struct replay_ent {
+	uint8_t e[16];
+	uint64_t time;
+};
+
+/* A control connection. */
+struct ctl_conn {
+	uv_pipe_t pipe;
+	struct net_node *node;
+	struct ctl_conn *next;
+	uint8_t *buf;
+	size_t len, cap;
+	bool busy;       /* a request is being answered */
+	bool closing;
+	struct net_dial *waiting; /* sync: answered when this dial ends */
+};
+
+struct net_node {
+	uv_loop_t loop;
+	bool loop_ok;
+	struct store_node *store;
+	struct net_config cfg;
+	uint8_t pk[32];
+	uint8_t *sk;           /* sodium_malloc, 64 bytes */
+	bool once;             /* a one-shot sync, not the daemon */
+	bool stopping;
+
+	uv_tcp_t listener;
+	bool listening;
+	char listen_addr[CORE_ADDR_TEXT_MAX + 1];
+	uv_pipe_t ctl;
+	bool ctl_open;
+	char ctl_path[4200];
+	struct ctl_conn *ctls;
+	uv_signal_t sigint, sigterm;
+	bool signals;
+	uv_timer_t tick;
+	bool tick_open;
+
+	struct net_sess *sessions;
+	size_t nsess;
+	struct net_dial *dials;
+
+	uint8_t digest[32];    /* of the store, last seen */
+	uint64_t entries;
+
+	struct replay_ent replay[NET_REPLAY_MAX];
+	size_t nreplay, replay_next;
+
+	uint64_t bytes_in, bytes_out, refused;
+	char alerts[NET_ALERTS][NET_ALERT_LEN];
+	size_t nalerts, alert_next;
+
+	/* one-shot sync */
+	struct net_sync_report *rep;
+	int result;
+	bool done;
+};
+
+/* net/sess.c */
+int net_sess_accept(struct net_node *nn, uv_stream_t *server);
+int net_sess_dial(struct net_node *nn, struct net_dial *d,
+    const struct sockaddr *sa);
+void net_sess_close(struct net_sess *s, int why, const char *text);
+void net_sess_tick(struct net_sess *s);
+/* The store changed: send each open session what it lacks. */
+void net_sess_pump(struct net_sess *s);
+
+/* net/node.c */
+void net_log(struct net_node *nn, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void net_alert(struct net_node *nn, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Called after a session stored new entries or when anything else
+ * changed the store: refresh the digest and push to every session. */
+void net_node_changed(struct net_node *nn);
+/* A session ended or reached sync; d may be NULL. */
+void net_node_sess_done(struct net_node *nn, struct net_sess *s);
+void net_node_sess_synced(struct net_node *nn, struct net_sess *s);
+/* Remembers msg1's ephemeral key; false when seen before (a replay). */
+bool net_node_replay_check(struct net_node *nn, const uint8_t e[32],
+    uint64_t time);
+
+/* Translates a libuv error. */
+int net_uv_err(int rc);
+
+#endif

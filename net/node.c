@@ -1,0 +1,1028 @@
+/* net/node.c - the node's loop: listener, dialer, control socket,
+ * signals, status, and one-shot syncs.
+ *
+ * Known peers (store/peers.h) are dialled and kept connected; a lost
+ * connection is redialled after an exponential backoff with jitter
+ * (NET_BACKOFF_MIN_MS doubling to NET_BACKOFF_MAX_MS).  Two nodes that
+ * dial each other at once end up with one connection: the one whose
+ * initiator has the smaller key is kept on both sides.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "core/ident.h"
+#include "net/ctl.h"
+#include "net/internal.h"
+#include "store/peers.h"
+#include "store/repl.h"
+
+#define NET_PEERS_MAX_SHOWN 256 /* known addresses listed */
+
+int
+net_uv_err(int rc)
+{
+	switch (rc) {
+	case 0: return 0;
+	case UV_ENOMEM: return DG_ENOMEM;
+	case UV_EOF: return DG_ECLOSED;
+	case UV_ETIMEDOUT: return DG_ETIMEOUT;
+	case UV_EADDRINUSE: return DG_EBUSY;
+	default: return DG_ENET;
+	}
+}
+
+void
+net_log(struct net_node *nn, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (nn->cfg.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	nn->cfg.log(nn->cfg.ctx, line);
+}
+
+void
+net_alert(struct net_node *nn, const char *fmt, ...)
+{
+	char *slot = nn->alerts[nn->alert_next];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(slot, sizeof nn->alerts[0], fmt, ap);
+	va_end(ap);
+	nn->alert_next = (nn->alert_next + 1) % NET_ALERTS;
+	if (nn->nalerts < NET_ALERTS)
+		nn->nalerts++;
+	net_log(nn, "alert: %s", slot);
+}
+
+bool
+net_node_replay_check(struct net_node *nn, const uint8_t e[32],
+    uint64_t t)
+{
+	size_t i;
+
+	for (i = 0; i < nn->nreplay; i++) {
+		if (memcmp(nn->replay[i].e, e, 16) == 0)
+			return false;
+	}
+	/* Older entries than the accepted clock skew cannot be replayed
+	 * anyway (the time check refuses them), so a full ring only drops
+	 * what no longer matters at a sane rate. */
+	memcpy(nn->replay[nn->replay_next].e, e, 16);
+	nn->replay[nn->replay_next].time = t;
+	nn->replay_next = (nn->replay_next + 1) % NET_REPLAY_MAX;
+	if (nn->nreplay < NET_REPLAY_MAX)
+		nn->nreplay++;
+	return true;
+}
+
+/* --- changes and sessions ----------------------------------------------- */
+
+static void
+close_non_members(struct net_node *nn)
+{
+	struct net_sess *s, *next;
+	int rc;
+
+	for (s = nn->sessions; s != NULL; s = next) {
+		next = s->next;
+		if (s->state != SESS_OPEN || !s->has_peer)
+			continue;
+		rc = store_node_member_check(nn->store, s->peer);
+		if (rc == DG_EPERM || rc == DG_ENOTFOUND) {
+			struct core_buf b;
+
+			core_buf_init(&b);
+			net_msg_error(&b, NET_ERR_NOT_MEMBER,
+			    "this node was revoked from the network");
+			net_alert(nn, "disconnected %s: no longer a member",
+			    s->addr);
+			core_buf_fini(&b);
+			net_sess_close(s, DG_EPERM, "no longer a member");
+		}
+	}
+}
+
+void
+net_node_changed(struct net_node *nn)
+{
+	struct net_sess *s, *next;
+	uint8_t digest[32];
+	uint64_t entries = 0;
+
+	if (store_node_digest(nn->store, digest, NULL, &entries) != 0)
+		return;
+	if (memcmp(digest, nn->digest, 32) == 0)
+		return;
+	memcpy(nn->digest, digest, 32);
+	nn->entries = entries;
+	close_non_members(nn);
+	for (s = nn->sessions; s != NULL; s = next) {
+		next = s->next;
+		if (s->state == SESS_OPEN && s->live)
+			net_sess_pump(s);
+	}
+}
+
+static struct net_dial *
+find_dial(struct net_node *nn, const char *addr)
+{
+	struct net_dial *d;
+
+	for (d = nn->dials; d != NULL; d = d->next) {
+		if (strcmp(d->addr, addr) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static uint64_t
+jitter(uint64_t ms)
+{
+	/* +-25% so that nodes that lost each other do not redial in step */
+	return ms - ms / 4 + randombytes_uniform((uint32_t)(ms / 2 + 1));
+}
+
+static void answer_sync(struct net_node *nn, struct net_dial *d, int rc,
+    const char *text);
+
+/* Keeps what happened with a known peer in the address book. */
+static void
+note_result(struct net_node *nn, const char *addr, const uint8_t *node,
+    bool ok)
+{
+	int rc = store_node_peer_result(nn->store, addr, node, ok,
+	    (uint64_t)time(NULL));
+
+	if (rc != 0 && rc != DG_ENOTFOUND)
+		net_log(nn, "cannot note the sync with %s: %s", addr,
+		    dg_strerror(rc));
+}
+
+void
+net_node_sess_done(struct net_node *nn, struct net_sess *s)
+{
+	struct net_dial *d = s->dial;
+	char name[16] = "";
+
+	if (s->has_peer) {
+		char id[CORE_ID_TEXT];
+
+		core_ident_id_text(s->peer, id);
+		memcpy(name, id, 10);
+	}
+	if (s->opened != 0 && !nn->stopping)
+		net_log(nn, "disconnected from %s%s%s: %s", s->addr,
+		    name[0] ? " " : "", name,
+		    s->why_text[0] ? s->why_text : dg_strerror(s->why));
+	if (nn->once && !nn->done) {
+		nn->done = true;
+		nn->result = s->why == 0 ? DG_ECLOSED : s->why;
+		if (nn->rep != NULL && nn->rep->problem[0] == '\0')
+			snprintf(nn->rep->problem, sizeof nn->rep->problem,
+			    "%s", s->why_text[0] ? s->why_text :
+			    dg_strerror(s->why));
+		uv_stop(&nn->loop);
+	}
+	if (d == NULL)
+		return;
+	d->sess = NULL;
+	s->dial = NULL;
+	if (s->why == 0) {
+		d->backoff = NET_BACKOFF_MIN_MS;
+	} else {
+		if (s->why == DG_EREFUSED)
+			d->psk_index++; /* try an older network key next */
+		d->last_error = s->why;
+		d->backoff = d->backoff ? d->backoff * 2 : NET_BACKOFF_MIN_MS;
+		if (d->backoff > NET_BACKOFF_MAX_MS)
+			d->backoff = NET_BACKOFF_MAX_MS;
+		if (d->from_book && !nn->once)
+			note_result(nn, d->addr, s->has_peer ? s->peer : NULL,
+			    false);
+	}
+	d->next_try = uv_now(&nn->loop) + jitter(d->backoff);
+	answer_sync(nn, d, s->why == 0 ? 0 : s->why, s->why_text);
+}
+
+/* Keeps one connection per pair of nodes. */
+static bool
+dedupe(struct net_node *nn, struct net_sess *s)
+{
+	struct net_sess *o;
+	const uint8_t *init_new, *init_old;
+
+	for (o = nn->sessions; o != NULL; o = o->next) {
+		if (o == s || o->state != SESS_OPEN || !o->has_peer ||
+		    memcmp(o->peer, s->peer, 32) != 0)
+			continue;
+		init_new = s->initiator ? nn->pk : s->peer;
+		init_old = o->initiator ? nn->pk : o->peer;
+		if (memcmp(init_new, init_old, 32) < 0 ||
+		    (memcmp(init_new, init_old, 32) == 0 && s > o)) {
+			net_sess_close(o, 0, "a second connection replaced it");
+			return false;
+		}
+		net_sess_close(s, 0, "already connected");
+		return true;
+	}
+	return false;
+}
+
+void
+net_node_sess_synced(struct net_node *nn, struct net_sess *s)
+{
+	char name[CORE_ADDR_TEXT_MAX + 1];
+
+	if (s->opened == 0)
+		return;
+	if (nn->once) {
+		if (nn->rep != NULL) {
+			nn->rep->in_sync = s->in_sync;
+			nn->rep->sent = s->entries_out;
+			memcpy(nn->rep->peer, s->peer, 32);
+		}
+		nn->done = true;
+		nn->result = 0;
+		net_sess_close(s, 0, "done");
+		uv_stop(&nn->loop);
+		return;
+	}
+	if (dedupe(nn, s))
+		return;
+	snprintf(name, sizeof name, "%s", s->addr);
+	if (s->dial != NULL) {
+		s->dial->last_sync = (uint64_t)time(NULL);
+		s->dial->backoff = NET_BACKOFF_MIN_MS;
+		s->dial->psk_index = s->psk_index;
+		if (s->dial->from_book)
+			note_result(nn, s->dial->addr, s->peer, true);
+		answer_sync(nn, s->dial, 0, NULL);
+	}
+	net_log(nn, "in sync with %s (%llu entries in, %llu out)", name,
+	    (unsigned long long)s->entries_in,
+	    (unsigned long long)s->entries_out);
+}
+
+/* --- dialing ------------------------------------------------------------- */
+
+static void
+on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct net_dial *d = req->data;
+	struct net_node *nn = (struct net_node *)req->loop->data;
+
+	d->resolving = false;
+	if (status < 0 || res == NULL || nn->stopping) {
+		if (res != NULL)
+			uv_freeaddrinfo(res);
+		if (!nn->stopping) {
+			net_log(nn, "cannot resolve %s: %s", d->addr,
+			    uv_strerror(status));
+			d->backoff = d->backoff ? d->backoff * 2 :
+			    NET_BACKOFF_MIN_MS;
+			if (d->backoff > NET_BACKOFF_MAX_MS)
+				d->backoff = NET_BACKOFF_MAX_MS;
+			d->next_try = uv_now(&nn->loop) + jitter(d->backoff);
+			answer_sync(nn, d, DG_ENET, "cannot resolve the "
+			    "address");
+			if (nn->once && !nn->done) {
+				nn->done = true;
+				nn->result = DG_ENET;
+				uv_stop(&nn->loop);
+			}
+		}
+		return;
+	}
+	if (net_sess_dial(nn, d, res->ai_addr) != 0 && nn->once &&
+	    !nn->done) {
+		nn->done = true;
+		nn->result = DG_ENET;
+		uv_stop(&nn->loop);
+	}
+	uv_freeaddrinfo(res);
+}
+
+static void
+dial(struct net_node *nn, struct net_dial *d)
+{
+	struct addrinfo hints;
+	char port[8];
+	int rc;
+
+	if (d->sess != NULL || d->resolving)
+		return;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof port, "%u", (unsigned)d->port);
+	d->gai.data = d;
+	d->resolving = true;
+	rc = uv_getaddrinfo(&nn->loop, &d->gai, on_resolved, d->host, port,
+	    &hints);
+	if (rc != 0) {
+		d->resolving = false;
+		d->next_try = uv_now(&nn->loop) + jitter(NET_BACKOFF_MAX_MS);
+	}
+}
+
+static struct net_dial *
+add_dial(struct net_node *nn, const char *addr, bool from_book)
+{
+	struct net_dial *d;
+
+	d = find_dial(nn, addr);
+	if (d != NULL) {
+		d->from_book |= from_book;
+		d->seen = true;
+		return d;
+	}
+	d = calloc(1, sizeof *d);
+	if (d == NULL)
+		return NULL;
+	if (core_addr_parse(addr, d->host, &d->port) != 0) {
+		free(d);
+		return NULL;
+	}
+	core_addr_format(d->host, d->port, d->addr, sizeof d->addr);
+	d->from_book = from_book;
+	d->seen = true;
+	d->next = nn->dials;
+	nn->dials = d;
+	return d;
+}
+
+static int
+book_one(void *arg, const struct store_peer *p)
+{
+	struct net_node *nn = arg;
+	struct net_dial *d = add_dial(nn, p->addr, true);
+
+	if (d != NULL && d->last_sync < p->last_sync)
+		d->last_sync = p->last_sync;
+	return 0;
+}
+
+/* Re-reads the address book (peer add/remove may have changed it). */
+static void
+reload_book(struct net_node *nn)
+{
+	struct net_dial *d, **pp;
+
+	for (d = nn->dials; d != NULL; d = d->next)
+		d->seen = !d->from_book;
+	if (store_node_peers(nn->store, book_one, nn) != 0)
+		return;
+	for (pp = &nn->dials; (d = *pp) != NULL;) {
+		if (!d->seen && d->sess == NULL && !d->resolving) {
+			*pp = d->next;
+			free(d);
+			continue;
+		}
+		if (!d->seen && d->sess != NULL) {
+			d->from_book = false;
+			net_sess_close(d->sess, 0, "removed from the peers");
+		}
+		pp = &d->next;
+	}
+}
+
+static void
+on_tick(uv_timer_t *t)
+{
+	struct net_node *nn = t->data;
+	struct net_dial *d;
+	uint64_t now = uv_now(&nn->loop);
+	struct net_sess *s, *next;
+
+	for (s = nn->sessions; s != NULL; s = next) {
+		next = s->next;
+		net_sess_tick(s);
+	}
+	/* Another process (a command run without the daemon) may have
+	 * written: the digest tells. */
+	if (store_node_refresh(nn->store) == 0)
+		net_node_changed(nn);
+	else
+		net_log(nn, "cannot read the store");
+	for (d = nn->dials; d != NULL; d = d->next) {
+		if (d->from_book && d->sess == NULL && !d->resolving &&
+		    now >= d->next_try)
+			dial(nn, d);
+	}
+}
+
+/* --- the control socket -------------------------------------------------- */
+
+static void ctl_close(struct ctl_conn *c);
+
+static void
+on_ctl_close(uv_handle_t *h)
+{
+	struct ctl_conn *c = h->data, **pp;
+
+	for (pp = &c->node->ctls; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	free(c->buf);
+	free(c);
+}
+
+static void
+ctl_close(struct ctl_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	uv_close((uv_handle_t *)&c->pipe, on_ctl_close);
+}
+
+struct ctl_wreq {
+	uv_write_t req;
+	struct ctl_conn *c;
+	size_t len;
+	uint8_t data[];
+};
+
+static void
+on_ctl_write(uv_write_t *req, int status)
+{
+	struct ctl_wreq *w = (struct ctl_wreq *)req;
+
+	(void)status;
+	sodium_memzero(w->data, w->len);
+	ctl_close(w->c);
+	free(w);
+}
+
+/* Sends the answer and closes the connection once it is written. */
+static void
+ctl_answer(struct ctl_conn *c, int status, const void *o, size_t olen,
+    const void *e, size_t elen)
+{
+	struct core_buf b;
+	struct ctl_wreq *w;
+	uv_buf_t ub;
+
+	core_buf_init(&b);
+	net_ctl_answer(&b, status, o, olen, e, elen);
+	if (b.err != 0 || b.len > NET_CTL_MAX ||
+	    (w = malloc(sizeof *w + 4 + b.len)) == NULL) {
+		core_buf_fini(&b);
+		ctl_close(c);
+		return;
+	}
+	w->c = c;
+	w->len = 4 + b.len;
+	w->data[0] = (uint8_t)(b.len >> 24);
+	w->data[1] = (uint8_t)(b.len >> 16);
+	w->data[2] = (uint8_t)(b.len >> 8);
+	w->data[3] = (uint8_t)b.len;
+	memcpy(w->data + 4, b.data, b.len);
+	core_buf_fini(&b);
+	ub = uv_buf_init((char *)w->data, (unsigned)w->len);
+	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &ub, 1,
+		on_ctl_write) != 0) {
+		free(w);
+		ctl_close(c);
+	}
+}
+
+static void
+ctl_answer_text(struct ctl_conn *c, int status, const char *out,
+    const char *err)
+{
+	ctl_answer(c, status, out, out ? strlen(out) : 0, err,
+	    err ? strlen(err) : 0);
+}
+
+static void
+answer_sync(struct net_node *nn, struct net_dial *d, int rc, const char *text)
+{
+	struct ctl_conn *c;
+	char msg[300];
+
+	for (c = nn->ctls; c != NULL; c = c->next) {
+		if (c->waiting != d || c->closing)
+			continue;
+		c->waiting = NULL;
+		if (rc == 0) {
+			snprintf(msg, sizeof msg, "in sync with %s\n", d->addr);
+			ctl_answer_text(c, 0, msg, NULL);
+		} else {
+			snprintf(msg, sizeof msg, "dugnad: sync: %s: %s\n",
+			    d->addr, text && text[0] ? text : dg_strerror(rc));
+			ctl_answer_text(c, rc == DG_EREFUSED ||
+			    rc == DG_EPERM ? 77 : rc == DG_EPROTO ? 76 : 69,
+			    NULL, msg);
+		}
+	}
+}
+
+static void
+ctl_request(struct ctl_conn *c, const uint8_t *p, size_t len)
+{
+	struct net_node *nn = c->node;
+	struct net_ctl_req r;
+	struct core_buf out, err;
+	struct net_dial *d;
+	char host[CORE_ADDR_HOST_MAX + 1];
+	uint16_t port;
+	int status;
+
+	if (net_ctl_req_decode(p, len, &r) != 0) {
+		ctl_answer_text(c, 76, NULL, "dugnad: malformed control "
+		    "request\n");
+		return;
+	}
+	c->busy = true;
+	switch (r.kind) {
+	case NET_CTL_RUN:
+		if (nn->cfg.run == NULL) {
+			ctl_answer_text(c, 69, NULL, "dugnad: the daemon does "
+			    "not run commands\n");
+			break;
+		}
+		core_buf_init(&out);
+		core_buf_init(&err);
+		status = nn->cfg.run(nn->cfg.ctx, nn->store, r.argc, r.argv,
+		    r.json, &out, &err);
+		ctl_answer(c, status, out.data, out.len, err.data, err.len);
+		core_buf_fini(&out);
+		core_buf_fini(&err);
+		reload_book(nn);
+		net_node_changed(nn);
+		on_tick(&nn->tick); /* dial new peers now */
+		break;
+	case NET_CTL_STATUS:
+		/* `dugnad status` runs as a command; this answers "is a
+		 * daemon there" */
+		ctl_answer_text(c, 0, "running\n", NULL);
+		break;
+	case NET_CTL_CHANGED:
+		if (store_node_refresh(nn->store) != 0)
+			net_log(nn, "cannot read the store");
+		reload_book(nn);
+		net_node_changed(nn);
+		ctl_answer_text(c, 0, NULL, NULL);
+		break;
+	case NET_CTL_SYNC:
+		if (r.addr == NULL) {
+			/* every known peer: redial now those not connected */
+			for (d = nn->dials; d != NULL; d = d->next) {
+				if (d->from_book && d->sess == NULL) {
+					d->next_try = 0;
+					d->backoff = 0;
+				}
+			}
+			on_tick(&nn->tick);
+			ctl_answer_text(c, 0, "asked every known peer to "
+			    "sync\n", NULL);
+			break;
+		}
+		if (core_addr_parse(r.addr, host, &port) != 0) {
+			ctl_answer_text(c, 64, NULL, "dugnad: sync: the address "
+			    "must be HOST:PORT\n");
+			break;
+		}
+		d = add_dial(nn, r.addr, false);
+		if (d == NULL) {
+			ctl_answer_text(c, 71, NULL, "dugnad: sync: out of "
+			    "memory\n");
+			break;
+		}
+		if (d->sess != NULL && d->sess->state == SESS_OPEN &&
+		    d->sess->live) {
+			ctl_answer_text(c, 0, "already connected and in "
+			    "sync\n", NULL);
+			break;
+		}
+		c->waiting = d;
+		d->next_try = 0;
+		dial(nn, d);
+		break;
+	}
+	net_ctl_req_fini(&r);
+}
+
+static void
+on_ctl_alloc(uv_handle_t *h, size_t want, uv_buf_t *buf)
+{
+	struct ctl_conn *c = h->data;
+	size_t need = c->len + 65536;
+	uint8_t *g;
+
+	(void)want;
+	if (need > c->cap) {
+		g = realloc(c->buf, need);
+		if (g == NULL) {
+			*buf = uv_buf_init(NULL, 0);
+			return;
+		}
+		c->buf = g;
+		c->cap = need;
+	}
+	*buf = uv_buf_init((char *)c->buf + c->len, 65536);
+}
+
+static void
+on_ctl_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct ctl_conn *c = st->data;
+	size_t len;
+
+	(void)buf;
+	if (c->closing || c->busy)
+		return;
+	if (nread < 0) {
+		ctl_close(c);
+		return;
+	}
+	c->len += (size_t)nread;
+	if (c->len < 4)
+		return;
+	len = (size_t)c->buf[0] << 24 | (size_t)c->buf[1] << 16 |
+	    (size_t)c->buf[2] << 8 | c->buf[3];
+	if (len == 0 || len > NET_CTL_MAX) {
+		ctl_close(c);
+		return;
+	}
+	if (c->len < 4 + len)
+		return;
+	uv_read_stop(st);
+	ctl_request(c, c->buf + 4, len);
+}
+
+static void
+on_ctl_conn(uv_stream_t *server, int status)
+{
+	struct net_node *nn = server->data;
+	struct ctl_conn *c;
+
+	if (status < 0)
+		return;
+	c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return;
+	c->node = nn;
+	if (uv_pipe_init(&nn->loop, &c->pipe, 0) != 0) {
+		free(c);
+		return;
+	}
+	c->pipe.data = c;
+	c->next = nn->ctls;
+	nn->ctls = c;
+	if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0 ||
+	    uv_read_start((uv_stream_t *)&c->pipe, on_ctl_alloc,
+		on_ctl_read) != 0)
+		ctl_close(c);
+}
+
+/* Binds DIR/ctl.  A socket file nobody answers on is a leftover of a
+ * daemon that was killed: it is replaced. */
+static int
+ctl_open(struct net_node *nn)
+{
+	struct core_buf req, resp;
+	mode_t old;
+	int rc;
+
+	if ((size_t)snprintf(nn->ctl_path, sizeof nn->ctl_path, "%s/%s",
+		store_db_dir(store_node_db(nn->store)), NET_CTL_NAME) >=
+	    sizeof nn->ctl_path)
+		return DG_EINVAL;
+	core_buf_init(&req);
+	core_buf_init(&resp);
+	net_ctl_req_simple(&req, NET_CTL_STATUS);
+	rc = net_ctl_call(store_db_dir(store_node_db(nn->store)), &req, &resp);
+	core_buf_fini(&req);
+	core_buf_fini(&resp);
+	if (rc == 0)
+		return DG_EBUSY;
+	(void)unlink(nn->ctl_path);
+	if (uv_pipe_init(&nn->loop, &nn->ctl, 0) != 0)
+		return DG_ENET;
+	nn->ctl.data = nn;
+	nn->ctl_open = true;
+	old = umask(077);
+	rc = uv_pipe_bind(&nn->ctl, nn->ctl_path);
+	umask(old);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&nn->ctl, 16, on_ctl_conn);
+	if (rc == 0 && chmod(nn->ctl_path, 0600) != 0)
+		rc = UV_EPERM;
+	return rc == 0 ? 0 : DG_ENET;
+}
+
+/* --- listening ------------------------------------------------------------ */
+
+static void
+on_conn(uv_stream_t *server, int status)
+{
+	struct net_node *nn = server->data;
+
+	if (status < 0) {
+		net_log(nn, "accept failed: %s", uv_strerror(status));
+		return;
+	}
+	(void)net_sess_accept(nn, server);
+}
+
+static int
+listen_on(struct net_node *nn, const char *spec)
+{
+	char host[CORE_ADDR_HOST_MAX + 1], tmp[CORE_ADDR_TEXT_MAX + 8];
+	struct sockaddr_storage ss;
+	int len, rc;
+	uint16_t port;
+	size_t n = strlen(spec);
+
+	/* port 0 means any free port: parse it as port 1, then use 0 */
+	if (n >= 2 && n < sizeof tmp && strcmp(spec + n - 2, ":0") == 0) {
+		snprintf(tmp, sizeof tmp, "%.*s:1", (int)(n - 2), spec);
+		rc = core_addr_parse(tmp, host, &port);
+		port = 0;
+	} else {
+		rc = core_addr_parse(spec, host, &port);
+	}
+	if (rc != 0)
+		return DG_EINVAL;
+	if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
+	    uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
+		return DG_EINVAL;
+	if (uv_tcp_init(&nn->loop, &nn->listener) != 0)
+		return DG_ENET;
+	nn->listener.data = nn;
+	nn->listening = true;
+	rc = uv_tcp_bind(&nn->listener, (struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&nn->listener, 64, on_conn);
+	if (rc != 0)
+		return rc == UV_EADDRINUSE ? DG_EBUSY : DG_ENET;
+	len = sizeof ss;
+	if (uv_tcp_getsockname(&nn->listener, (struct sockaddr *)&ss,
+		&len) == 0) {
+		if (ss.ss_family == AF_INET)
+			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else
+			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	core_addr_format(host, port, nn->listen_addr, sizeof nn->listen_addr);
+	net_log(nn, "listening on %s", nn->listen_addr);
+	return 0;
+}
+
+/* --- life cycle ------------------------------------------------------------ */
+
+static void
+on_signal(uv_signal_t *sig, int signum)
+{
+	struct net_node *nn = sig->data;
+
+	net_log(nn, "%s: stopping", signum == SIGINT ? "interrupted" :
+	    "terminated");
+	uv_stop(&nn->loop);
+}
+
+int
+net_node_new(struct store_node *n, const struct net_config *cfg,
+    struct net_node **out)
+{
+	struct net_node *nn;
+
+	*out = NULL;
+	nn = calloc(1, sizeof *nn);
+	if (nn == NULL)
+		return DG_ENOMEM;
+	nn->sk = sodium_malloc(64);
+	if (nn->sk == NULL) {
+		free(nn);
+		return DG_ENOMEM;
+	}
+	if (uv_loop_init(&nn->loop) != 0) {
+		sodium_free(nn->sk);
+		free(nn);
+		return DG_ENET;
+	}
+	nn->loop_ok = true;
+	nn->loop.data = nn;
+	nn->store = n;
+	nn->cfg = *cfg;
+	store_node_pk(n, nn->pk);
+	store_node_sk(n, nn->sk);
+	if (store_node_digest(n, nn->digest, NULL, &nn->entries) != 0)
+		memset(nn->digest, 0, 32);
+	*out = nn;
+	return 0;
+}
+
+static void
+on_any_close(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+close_walk(uv_handle_t *h, void *arg)
+{
+	struct net_node *nn = arg;
+
+	(void)nn;
+	if (uv_is_closing(h))
+		return;
+	/* sessions and control connections close through their owners */
+	if (h->type == UV_TCP && h != (uv_handle_t *)&nn->listener) {
+		net_sess_close(h->data, 0, "stopping");
+		return;
+	}
+	if (h->type == UV_TIMER && h->data != nn && h->data != NULL &&
+	    h != (uv_handle_t *)&nn->tick)
+		return; /* a session's timer: closed with its session */
+	if (h->type == UV_NAMED_PIPE && h != (uv_handle_t *)&nn->ctl) {
+		ctl_close(h->data);
+		return;
+	}
+	uv_close(h, on_any_close);
+}
+
+/* Closes every handle and runs the loop until they are gone. */
+static int
+shutdown_loop(struct net_node *nn)
+{
+	struct net_dial *d;
+
+	nn->stopping = true;
+	for (d = nn->dials; d != NULL; d = d->next) {
+		if (d->resolving)
+			(void)uv_cancel((uv_req_t *)&d->gai);
+	}
+	uv_walk(&nn->loop, close_walk, nn);
+	(void)uv_run(&nn->loop, UV_RUN_DEFAULT);
+	if (nn->ctl_open)
+		(void)unlink(nn->ctl_path);
+	nn->ctl_open = false;
+	nn->listening = false;
+	return uv_loop_close(&nn->loop) == 0 ? 0 : DG_EBUSY;
+}
+
+void
+net_node_free(struct net_node *nn)
+{
+	struct net_dial *d;
+
+	if (nn == NULL)
+		return;
+	if (nn->loop_ok) {
+		if (shutdown_loop(nn) != 0)
+			abort(); /* a handle was left open: a bug */
+	}
+	while ((d = nn->dials) != NULL) {
+		nn->dials = d->next;
+		free(d);
+	}
+	sodium_free(nn->sk);
+	free(nn);
+}
+
+int
+net_node_serve(struct net_node *nn)
+{
+	int rc;
+
+	rc = ctl_open(nn);
+	if (rc != 0)
+		goto out;
+	if (nn->cfg.listen != NULL) {
+		rc = listen_on(nn, nn->cfg.listen);
+		if (rc != 0)
+			goto out;
+	}
+	if (uv_signal_init(&nn->loop, &nn->sigint) != 0 ||
+	    uv_signal_init(&nn->loop, &nn->sigterm) != 0) {
+		rc = DG_ENET;
+		goto out;
+	}
+	nn->sigint.data = nn->sigterm.data = nn;
+	(void)uv_signal_start(&nn->sigint, on_signal, SIGINT);
+	(void)uv_signal_start(&nn->sigterm, on_signal, SIGTERM);
+	if (uv_timer_init(&nn->loop, &nn->tick) != 0) {
+		rc = DG_ENET;
+		goto out;
+	}
+	nn->tick.data = nn;
+	nn->tick_open = true;
+	reload_book(nn);
+	(void)uv_timer_start(&nn->tick, on_tick, 0, NET_TICK_MS);
+	(void)uv_run(&nn->loop, UV_RUN_DEFAULT);
+	rc = 0;
+out:
+	if (shutdown_loop(nn) != 0 && rc == 0)
+		rc = DG_EBUSY;
+	nn->loop_ok = false;
+	return rc;
+}
+
+int
+net_node_sync(struct net_node *nn, const char *addr,
+    struct net_sync_report *rep)
+{
+	struct net_dial *d;
+	int rc;
+
+	memset(rep, 0, sizeof *rep);
+	nn->once = true;
+	nn->rep = rep;
+	d = add_dial(nn, addr, false);
+	if (d == NULL)
+		return DG_EINVAL;
+	if (uv_timer_init(&nn->loop, &nn->tick) != 0)
+		return DG_ENET;
+	nn->tick.data = nn;
+	nn->tick_open = true;
+	(void)uv_timer_start(&nn->tick, on_tick, NET_TICK_MS, NET_TICK_MS);
+	dial(nn, d);
+	if (!nn->done)
+		(void)uv_run(&nn->loop, UV_RUN_DEFAULT);
+	rc = nn->done ? nn->result : DG_ENET;
+	if (shutdown_loop(nn) != 0 && rc == 0)
+		rc = DG_EBUSY;
+	nn->loop_ok = false;
+	return rc;
+}
+
+int
+net_node_status(struct net_node *nn, struct net_status *st)
+{
+	struct net_peer_status *p;
+	struct net_sess *s;
+	struct net_dial *d;
+	size_t n = 0, i;
+
+	memset(st, 0, sizeof *st);
+	if (nn->listening)
+		snprintf(st->listen, sizeof st->listen, "%s", nn->listen_addr);
+	st->bytes_in = nn->bytes_in;
+	st->bytes_out = nn->bytes_out;
+	st->refused = nn->refused;
+	for (i = 0; i < nn->nalerts; i++)
+		memcpy(st->alerts[i], nn->alerts[(nn->alert_next + NET_ALERTS -
+		    nn->nalerts + i) % NET_ALERTS], NET_ALERT_LEN);
+	st->nalerts = nn->nalerts;
+	st->peers = calloc(nn->nsess + 1 + NET_PEERS_MAX_SHOWN,
+	    sizeof *st->peers);
+	if (st->peers == NULL)
+		return DG_ENOMEM;
+	for (s = nn->sessions; s != NULL; s = s->next) {
+		if (s->state != SESS_OPEN)
+			continue;
+		p = &st->peers[n++];
+		snprintf(p->addr, sizeof p->addr, "%s",
+		    s->dial ? s->dial->addr : s->addr);
+		p->connected = true;
+		p->inbound = !s->initiator;
+		p->in_sync = s->in_sync || (s->got_done && s->got_synced);
+		p->has_node = s->has_peer;
+		memcpy(p->node, s->peer, 32);
+		p->entries_in = s->entries_in;
+		p->entries_out = s->entries_out;
+		p->bytes_in = s->bytes_in;
+		p->bytes_out = s->bytes_out;
+		p->last_sync = s->dial ? s->dial->last_sync : 0;
+	}
+	for (d = nn->dials; d != NULL && n < nn->nsess + NET_PEERS_MAX_SHOWN;
+	    d = d->next) {
+		if (!d->from_book || (d->sess != NULL &&
+			d->sess->state == SESS_OPEN))
+			continue;
+		p = &st->peers[n++];
+		snprintf(p->addr, sizeof p->addr, "%s", d->addr);
+		p->last_sync = d->last_sync;
+		p->last_error = d->last_error;
+	}
+	st->npeers = n;
+	return 0;
+}
+
+void
+net_status_fini(struct net_status *st)
+{
+	free(st->peers);
+	st->peers = NULL;
+	st->npeers = 0;
+}

@@ -1,0 +1,57 @@
+/* store/repl.h - what replication over the network needs from the store:
+ * a digest and the heads of every log, runs of entries to send, the
+ * handshake keys, and whether a node may be talked to.
+ *
+ * Taking entries in goes through store_node_ingest (store/member.h), the
+ * same verification as for bundles.
+ */
+#ifndef STORE_REPL_H
+#define STORE_REPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/log.h"
+#include "store/node.h"
+
+#define STORE_HEAD_REC 72 /* author 32 || seq 8 (big endian) || hash 32 */
+
+/* Re-reads what another process may have changed: the network and the
+ * keyring.  Returns 0 or a store error. */
+int store_node_refresh(struct store_node *n) DG_WUR;
+
+/* The digest of every log held: BLAKE2b-256 keyed "dugnad heads" over
+ * the head records (STORE_HEAD_REC bytes each) in author order; two
+ * nodes holding the same entries have the same digest.  *heads receives
+ * the number of authors and *entries the number of entries (the sum of
+ * the heads' sequence numbers); either may be NULL. */
+int store_node_digest(struct store_node *n, uint8_t digest[32],
+    uint64_t *heads, uint64_t *entries) DG_WUR;
+
+/* Every head as STORE_HEAD_REC-byte records in author order.  *recs is
+ * owned (free()); *count may be 0 with *recs NULL. */
+int store_node_heads(struct store_node *n, uint8_t **recs, size_t *count)
+    DG_WUR;
+
+/* Calls fn for the entries of author from sequence number from on, in
+ * order, stopping after max_n entries, after the entry that brings the
+ * bytes (header + signature + body) to max_bytes or more, at the head,
+ * or when fn returns non-zero (1: stop without error).  The entry is
+ * borrowed for the call. */
+int store_node_run(struct store_node *n, const uint8_t author[32],
+    uint64_t from, size_t max_n, size_t max_bytes, store_log_fn fn,
+    void *ctx) DG_WUR;
+
+/* The handshake keys of the network (BLAKE2b-256 keyed "dugnad
+ * handshake psk" of each network key held), newest epoch first, at most
+ * cap.  Returns the count (0: no network or no key). */
+size_t store_node_psks(struct store_node *n, uint8_t (*psk)[32], size_t cap);
+
+/* Whether pk may replicate with this node: 0 when it is an active
+ * member, DG_EPERM when it was revoked, DG_ENOTFOUND when it is not a
+ * member, or a store error. */
+int store_node_member_check(struct store_node *n, const uint8_t pk[32])
+    DG_WUR;
+
+#endif
