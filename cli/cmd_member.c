@@ -7,6 +7,8 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "core/addr.h"
+#include "net/node.h"
 #include "cli/table.h"
 #include "core/b32.h"
 #include "core/hlc.h"
@@ -168,25 +170,111 @@ cmd_invite(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static void
+join_log(void *ctx, const char *line)
+{
+	const struct cli *c = ctx;
+
+	if (!c->json)
+		fprintf(stderr, "%s\n", line);
+}
+
+/* Sends the join request to a member's node and waits for the welcome. */
+static int
+join_over_network(struct cli *c, struct store_node *n, const char *peer,
+    unsigned wait_s)
+{
+	struct net_config cfg;
+	struct net_node *nn = NULL;
+	struct net_sync_report rep;
+	char *netname = NULL;
+	uint8_t net[32];
+	int rc;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.log = join_log;
+	cfg.ctx = c;
+	memset(&rep, 0, sizeof rep);
+	rc = net_node_new(n, &cfg, &nn);
+	if (rc == 0)
+		rc = net_node_join(nn, peer, wait_s, &rep);
+	net_node_free(nn);
+	switch (rc) {
+	case 0:
+		break;
+	case DG_ETIMEOUT:
+		cli_err(c, "not approved within %u seconds; the request waits "
+			   "at %s: run the same command again later", wait_s,
+		    peer);
+		return EXIT_TEMPFAIL;
+	case DG_EREFUSED:
+	case DG_EPROTO:
+		cli_err(c, "%s refused the join (%s); check the code with the "
+			   "coordinator", peer, rep.problem[0] ? rep.problem :
+			   dg_strerror(rc));
+		return EXIT_NOPERM;
+	case DG_ESTATE:
+		cli_err(c, "this node has no pending join");
+		return EXIT_CONFIG;
+	default:
+		cli_err(c, "cannot reach %s (%s); check the address and that "
+			   "'dugnad serve' runs there", peer, rep.problem[0] ?
+			   rep.problem : dg_strerror(rc));
+		return EXIT_UNAVAIL;
+	}
+	if (store_node_network(n, net, &netname) != 0)
+		return cli_fail(c, DG_ESTATE, "the join did not complete");
+	if (c->json)
+		printf("{\"joined\":true,\"entries\":%llu}\n",
+		    (unsigned long long)rep.received);
+	else
+		printf("Welcome: this node joined the network '%s' (%llu "
+		       "entries).\n", netname, (unsigned long long)rep.received);
+	free(netname);
+	return 0;
+}
+
 int
 cmd_join(struct cli *c, int argc, char **argv)
 {
 	struct store_node *n = NULL;
 	struct core_invite_code code;
-	const char *name = NULL;
-	char buf[CORE_JOIN_NAME_MAX + 2], *nl;
+	const char *name = NULL, *peer = NULL;
+	char buf[CORE_JOIN_NAME_MAX + 2], *nl, host[CORE_ADDR_HOST_MAX + 1];
+	unsigned long wait_s = 600;
+	uint16_t port;
 	int i, rc;
 
 	if (argc < 2) {
-		cli_err(c, "usage: dugnad join CODE [--name NAME]");
+		cli_err(c, "usage: dugnad join CODE [--name NAME] "
+			   "[--peer HOST:PORT [--wait SECONDS]]");
 		return EXIT_USAGE;
 	}
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--name") == 0 && i + 1 < argc) {
 			name = argv[++i];
+		} else if (strcmp(argv[i], "--peer") == 0 && i + 1 < argc) {
+			peer = argv[++i];
+			if (core_addr_parse(peer, host, &port) != 0) {
+				cli_err(c, "'%.60s' is not an address; give "
+					   "the member's node as HOST:PORT",
+				    peer);
+				return EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc) {
+			char *end;
+
+			wait_s = strtoul(argv[++i], &end, 10);
+			if (*end != '\0' || argv[i][0] < '0' ||
+			    argv[i][0] > '9' || wait_s < 1 || wait_s > 86400) {
+				cli_err(c, "--wait takes a number of seconds "
+					   "from 1 to 86400");
+				return EXIT_USAGE;
+			}
 		} else {
 			cli_err(c, "unknown argument '%.40s'; usage: dugnad "
-				   "join CODE [--name NAME]", argv[i]);
+				   "join CODE [--name NAME] [--peer HOST:PORT "
+				   "[--wait SECONDS]]", argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -220,8 +308,13 @@ cmd_join(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	rc = store_node_join(n, &code, name);
-	cli_close(c, n);
 	sodium_memzero(&code, sizeof code);
+	if (rc == 0 && peer != NULL) {
+		rc = join_over_network(c, n, peer, (unsigned)wait_s);
+		cli_close(c, n);
+		return rc;
+	}
+	cli_close(c, n);
 	if (rc == DG_EEXIST) {
 		cli_err(c, "this node already belongs to a network");
 		return EXIT_CANTCREAT;

@@ -22,7 +22,7 @@ static const struct cli_cmd commands[] = {
 	    "invite [--role volunteer|coordinator] [--approved] [--expires 7d] "
 	    "[--uses 1] | invite --cancel CODE",
 	    "make or cancel an invite code (coordinators)" },
-	{ "join", cmd_join, CLI_LOCAL, "join CODE [--name NAME]",
+	{ "join", cmd_join, CLI_LOCAL, "join CODE [--name NAME] [--peer HOST:PORT [--wait S]]",
 	    "ask to join a network with an invite code" },
 	{ "requests", cmd_requests, CLI_DAEMON, "requests", "join requests waiting" },
 	{ "approve", cmd_approve, CLI_DAEMON, "approve ID [--role R] [--name N]",

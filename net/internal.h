@@ -87,6 +87,11 @@ struct net_sess {
 	uint8_t hello_digest[32];
 	bool got_hello, heads_done, catching_up, sent_done;
 	bool got_done, got_synced, in_sync, live;
+
+	/* joining over the network (the psk was an invite's) */
+	bool join;             /* a newcomer's session */
+	bool join_wait;        /* responder: the request waits for approval */
+	struct core_buf welcome; /* newcomer: the welcome bundle so far */
 	uint64_t expect;       /* entries the peer said it holds */
 
 	/* batches received, ingested together */
@@ -168,7 +173,9 @@ struct net_node {
 	char alerts[NET_ALERTS][NET_ALERT_LEN];
 	size_t nalerts, alert_next;
 
-	/* one-shot sync */
+	/* one-shot sync or join */
+	bool joining;          /* net_node_join: dial with the invite's key */
+	uint64_t deadline;     /* uv_now ms, 0 = none */
 	struct net_sync_report *rep;
 	int result;
 	bool done;
@@ -180,6 +187,8 @@ int net_sess_dial(struct net_node *nn, struct net_dial *d,
     const struct sockaddr *sa);
 void net_sess_close(struct net_sess *s, int why, const char *text);
 void net_sess_tick(struct net_sess *s);
+/* Responder: sends a newcomer who became a member its welcome. */
+int net_sess_welcome(struct net_sess *s);
 /* The store changed: send each open session what it lacks. */
 void net_sess_pump(struct net_sess *s);
 

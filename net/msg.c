@@ -271,6 +271,21 @@ dec_synced(const msgpack_object *a, const struct frame *f, struct net_msg *m)
 }
 
 static int
+dec_bundle(const msgpack_object *a, const struct frame *f, struct net_msg *m)
+{
+	const msgpack_object *o = a->via.array.ptr;
+	int rc;
+
+	if (a->via.array.size != 3 || o[1].type != MSGPACK_OBJECT_BOOLEAN)
+		return DG_EDECODE;
+	m->u.bundle.more = o[1].via.boolean;
+	rc = get_bin(&o[2], f, 1, NET_CHUNK_MAX, &m->u.bundle.data);
+	if (rc == 0)
+		m->u.bundle.len = o[2].via.bin.size;
+	return rc;
+}
+
+static int
 dec_request(const msgpack_object *a, const struct frame *f, struct net_msg *m)
 {
 	struct core_join_request *r = &m->u.request;
@@ -360,7 +375,7 @@ dec_fields(const msgpack_object *a, const struct frame *f, struct net_msg *m)
 	if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size == 0)
 		return DG_EDECODE;
 	t = &a->via.array.ptr[0];
-	if (!is_uint(t) || t->via.u64 < NET_HELLO || t->via.u64 > NET_PING)
+	if (!is_uint(t) || t->via.u64 < NET_HELLO || t->via.u64 > NET_PENDING)
 		return DG_EDECODE;
 	m->type = (enum net_msg_type)t->via.u64;
 	switch (m->type) {
@@ -368,7 +383,9 @@ dec_fields(const msgpack_object *a, const struct frame *f, struct net_msg *m)
 	case NET_HEADS: return dec_heads(a, f, m);
 	case NET_BATCH: return dec_batch(a, f, m);
 	case NET_DONE:
-	case NET_PING: return a->via.array.size == 1 ? 0 : DG_EDECODE;
+	case NET_PING:
+	case NET_PENDING: return a->via.array.size == 1 ? 0 : DG_EDECODE;
+	case NET_BUNDLE: return dec_bundle(a, f, m);
 	case NET_SYNCED: return dec_synced(a, f, m);
 	case NET_REQUEST: return dec_request(a, f, m);
 	case NET_ERROR: return dec_error(a, m);
@@ -520,7 +537,7 @@ net_msg_simple(struct core_buf *out, enum net_msg_type type)
 {
 	msgpack_packer pk;
 
-	assert(type == NET_DONE || type == NET_PING);
+	assert(type == NET_DONE || type == NET_PING || type == NET_PENDING);
 	head(&pk, out, type, 1);
 }
 
@@ -548,6 +565,21 @@ net_msg_request(struct core_buf *out, const struct core_join_request *r)
 	core_mp_bin(&pk, r->secret, 16);
 	msgpack_pack_uint64(&pk, r->time);
 	core_mp_bin(&pk, r->sig, 64);
+}
+
+void
+net_msg_bundle(struct core_buf *out, bool more, const uint8_t *data,
+    size_t len)
+{
+	msgpack_packer pk;
+
+	assert(len >= 1 && len <= NET_CHUNK_MAX);
+	head(&pk, out, NET_BUNDLE, 3);
+	if (more)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
+	core_mp_bin(&pk, data, len);
 }
 
 void

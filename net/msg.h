@@ -19,6 +19,11 @@
  *   ERROR   [7, code uint, text str 0..NET_TEXT_MAX]   then the sender
  *           closes
  *   PING    [8]            keeps an idle connection alive
+ *   BUNDLE  [9, more bool, data bin 1..NET_CHUNK_MAX]   a piece of a
+ *           bundle file (core/bundle.h): the welcome of a newcomer who
+ *           joins over the network; more: another piece follows
+ *   PENDING [10]           a newcomer's request is stored and waits for
+ *           a coordinator's approval
  *
  * Decoded messages borrow from the frame's bytes: keep them while the
  * message is used.
@@ -38,6 +43,7 @@
 #define NET_HEADS_MAX 8192       /* heads in one HEADS message */
 #define NET_BATCH_MAX 4096       /* entries in one BATCH message */
 #define NET_TEXT_MAX 200         /* bytes of an ERROR text */
+#define NET_CHUNK_MAX 65536      /* bytes of one BUNDLE piece */
 #define NET_VERSION 1
 
 enum net_msg_type {
@@ -49,6 +55,8 @@ enum net_msg_type {
 	NET_REQUEST = 6,
 	NET_ERROR = 7,
 	NET_PING = 8,
+	NET_BUNDLE = 9,
+	NET_PENDING = 10,
 };
 
 /* ERROR codes. */
@@ -86,6 +94,11 @@ struct net_msg {
 		} synced;
 		struct core_join_request request; /* copied */
 		struct {
+			bool more;
+			const uint8_t *data;
+			size_t len;
+		} bundle;
+		struct {
 			uint64_t code;
 			char text[NET_TEXT_MAX + 1]; /* copied, NUL-terminated,
 						      * control chars replaced */
@@ -116,9 +129,12 @@ void net_msg_batch_begin(struct core_buf *out, const uint8_t author[32],
     size_t n);
 void net_msg_batch_entry(struct core_buf *out, const uint8_t *hdr,
     size_t hlen, const uint8_t sig[64], const uint8_t *body, size_t blen);
+/* DONE, PING or PENDING. */
 void net_msg_simple(struct core_buf *out, enum net_msg_type type);
 void net_msg_synced(struct core_buf *out, const uint8_t digest[32]);
 void net_msg_request(struct core_buf *out, const struct core_join_request *r);
+void net_msg_bundle(struct core_buf *out, bool more, const uint8_t *data,
+    size_t len);
 void net_msg_error(struct core_buf *out, enum net_refusal code,
     const char *text);
 

@@ -99,7 +99,7 @@ close_non_members(struct net_node *nn)
 
 	for (s = nn->sessions; s != NULL; s = next) {
 		next = s->next;
-		if (s->state != SESS_OPEN || !s->has_peer)
+		if (s->state != SESS_OPEN || !s->has_peer || s->join)
 			continue;
 		rc = store_node_member_check(nn->store, s->peer);
 		if (rc == DG_EPERM || rc == DG_ENOTFOUND) {
@@ -134,6 +134,11 @@ net_node_changed(struct net_node *nn)
 		next = s->next;
 		if (s->state == SESS_OPEN && s->live)
 			net_sess_pump(s);
+		/* a newcomer waiting on this node was approved */
+		if (s->state == SESS_OPEN && s->join_wait &&
+		    store_node_member_check(nn->store, s->peer) == 0 &&
+		    net_sess_welcome(s) != 0 && s->state != SESS_CLOSING)
+			net_sess_close(s, DG_EIO, "cannot send the welcome");
 	}
 }
 
@@ -158,6 +163,7 @@ jitter(uint64_t ms)
 
 static void answer_sync(struct net_node *nn, struct net_dial *d, int rc,
     const char *text);
+static void dial(struct net_node *nn, struct net_dial *d);
 
 /* Keeps what happened with a known peer in the address book. */
 static void
@@ -188,6 +194,23 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 		net_log(nn, "disconnected from %s%s%s: %s", s->addr,
 		    name[0] ? " " : "", name,
 		    s->why_text[0] ? s->why_text : dg_strerror(s->why));
+	/* A refused first message may only mean the peer lacks this
+	 * node's newest network key (it was offline during a rotation):
+	 * try the older ones before giving up. */
+	if (nn->once && !nn->done && d != NULL && !nn->joining &&
+	    s->why == DG_EREFUSED && s->hs_step == 1) {
+		uint8_t psks[NET_PSKS][32];
+		size_t npsk = store_node_psks(nn->store, psks, NET_PSKS);
+
+		sodium_memzero(psks, sizeof psks);
+		if (d->psk_index + 1 < npsk) {
+			d->psk_index++;
+			d->sess = NULL;
+			s->dial = NULL;
+			dial(nn, d);
+			return;
+		}
+	}
 	if (nn->once && !nn->done) {
 		nn->done = true;
 		nn->result = s->why == 0 ? DG_ECLOSED : s->why;
@@ -411,6 +434,14 @@ on_tick(uv_timer_t *t)
 	for (s = nn->sessions; s != NULL; s = next) {
 		next = s->next;
 		net_sess_tick(s);
+	}
+	if (nn->once) {
+		if (nn->deadline != 0 && now > nn->deadline && !nn->done) {
+			nn->done = true;
+			nn->result = DG_ETIMEOUT;
+			uv_stop(&nn->loop);
+		}
+		return;
 	}
 	/* Another process (a command run without the daemon) may have
 	 * written: the digest tells. */
@@ -936,6 +967,15 @@ out:
 		rc = DG_EBUSY;
 	nn->loop_ok = false;
 	return rc;
+}
+
+int
+net_node_join(struct net_node *nn, const char *addr, unsigned wait_s,
+    struct net_sync_report *rep)
+{
+	nn->joining = true;
+	nn->deadline = uv_now(&nn->loop) + (uint64_t)wait_s * 1000;
+	return net_node_sync(nn, addr, rep);
 }
 
 int

@@ -89,6 +89,17 @@ struct net_sync_report {
 int net_node_sync(struct net_node *nn, const char *addr,
     struct net_sync_report *rep) DG_WUR;
 
+/* Completes this node's pending join (store_node_join) over the
+ * network: sends the join request to the member at addr, waits up to
+ * wait_s seconds for a coordinator's approval if the invite needs one,
+ * and takes in the welcome bundle.  rep->received counts the entries
+ * taken in.  Returns 0 (this node joined), DG_ENOTFOUND (no pending
+ * join), DG_EREFUSED (the invite is not valid there, or the peer
+ * refused), DG_ETIMEOUT (not approved in time: the request stays with
+ * the peer; run it again later) or the errors of net_node_sync. */
+int net_node_join(struct net_node *nn, const char *addr, unsigned wait_s,
+    struct net_sync_report *rep) DG_WUR;
+
 /* One peer in the status: a connection, or a known address not
  * connected now. */
 struct net_peer_status {

@@ -552,6 +552,148 @@ heads_complete(struct net_sess *s)
 	return 0;
 }
 
+/* --- joining over the network ------------------------------------------ */
+
+static int
+send_request(struct net_sess *s)
+{
+	struct core_join_request req;
+	struct core_buf b;
+	uint8_t psk[32];
+	int rc;
+
+	rc = store_node_join_hello(s->node->store, psk, &req);
+	sodium_memzero(psk, sizeof psk);
+	if (rc != 0)
+		return rc;
+	core_buf_init(&b);
+	net_msg_request(&b, &req);
+	sodium_memzero(&req, sizeof req);
+	rc = send_msg(s, &b);
+	core_buf_fini(&b);
+	return rc;
+}
+
+/* Responder: the newcomer is a member now; send it the welcome bundle
+ * (everything, sealed to its key) in pieces. */
+int
+net_sess_welcome(struct net_sess *s)
+{
+	struct core_buf bundle, b;
+	size_t count = 0, off, n;
+	char name[NAME_LEN];
+	int rc;
+
+	core_buf_init(&bundle);
+	core_buf_init(&b);
+	rc = store_node_bundle(s->node->store, 2, s->peer, NULL, &bundle,
+	    &count);
+	for (off = 0; rc == 0 && off < bundle.len; off += n) {
+		n = bundle.len - off;
+		if (n > NET_CHUNK_MAX)
+			n = NET_CHUNK_MAX;
+		net_msg_bundle(&b, off + n < bundle.len,
+		    (const uint8_t *)bundle.data + off, n);
+		rc = send_msg(s, &b);
+	}
+	core_buf_fini(&bundle);
+	core_buf_fini(&b);
+	if (rc == 0) {
+		s->join_wait = false;
+		s->entries_out += count;
+		net_log(s->node, "welcomed %s with %zu entries", who(s, name),
+		    count);
+	}
+	return rc;
+}
+
+static int
+on_request(struct net_sess *s, const struct core_join_request *req)
+{
+	struct net_node *nn = s->node;
+	struct store_ingest rep;
+	struct core_buf b;
+	char name[NAME_LEN];
+	int rc;
+
+	if (memcmp(req->pk, s->peer, 32) != 0) {
+		refuse(s, NET_ERR_JOIN, DG_EPROTO, "the join request is not "
+		    "this node's own");
+		return DG_EPROTO;
+	}
+	memset(&rep, 0, sizeof rep);
+	rc = store_node_take_request(nn->store, req, &rep);
+	if (rc == DG_ESIG) {
+		refuse(s, NET_ERR_JOIN, DG_EPROTO, "the join request's "
+		    "signature does not verify for this network");
+		return DG_EPROTO;
+	}
+	if (rc != 0)
+		return rc;
+	if (rep.members_changed)
+		net_node_changed(nn);
+	if (store_node_member_check(nn->store, s->peer) == 0)
+		return net_sess_welcome(s);
+	if (rep.requests > 0 || rep.first_problem[0] == '\0') {
+		net_log(nn, "join request from %s waits for a coordinator's "
+		    "approval ('dugnad requests')", who(s, name));
+		net_alert(nn, "a join request waits for approval");
+		s->join_wait = true;
+		core_buf_init(&b);
+		net_msg_simple(&b, NET_PENDING);
+		rc = send_msg(s, &b);
+		core_buf_fini(&b);
+		return rc;
+	}
+	net_log(nn, "refused the join request from %s: %s", who(s, name),
+	    rep.first_problem);
+	refuse(s, NET_ERR_JOIN, DG_EREFUSED, rep.first_problem);
+	return DG_EREFUSED;
+}
+
+/* Newcomer: a piece of the welcome bundle. */
+static int
+on_welcome(struct net_sess *s, const uint8_t *p, size_t len, bool more)
+{
+	struct net_node *nn = s->node;
+	struct core_bundle *b = NULL;
+	struct store_ingest rep;
+	int rc;
+
+	if (s->welcome.len + len > CORE_BUNDLE_FILE_MAX) {
+		refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "welcome too large");
+		return DG_EPROTO;
+	}
+	core_buf_add(&s->welcome, p, len);
+	if (s->welcome.err != 0)
+		return s->welcome.err;
+	if (more)
+		return 0;
+	rc = store_node_bundle_open(nn->store, (uint8_t *)s->welcome.data,
+	    s->welcome.len, &b);
+	if (rc == 0)
+		rc = store_node_ingest(nn->store, b, &rep);
+	core_bundle_free(b);
+	core_buf_fini(&s->welcome);
+	if (rc != 0 || !rep.joined) {
+		snprintf(s->why_text, sizeof s->why_text, "the welcome did not "
+		    "make this node a member: %.120s", rc != 0 ?
+		    dg_strerror(rc) : rep.first_problem);
+		net_sess_close(s, DG_EPROTO, s->why_text);
+		return DG_EPROTO;
+	}
+	s->entries_in += rep.entries;
+	if (nn->rep != NULL) {
+		nn->rep->received += rep.entries;
+		memcpy(nn->rep->peer, s->peer, 32);
+	}
+	nn->done = true;
+	nn->result = 0;
+	net_sess_close(s, 0, "joined");
+	uv_stop(&nn->loop);
+	return 0;
+}
+
 static int
 on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 {
@@ -579,6 +721,15 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		return DG_ECLOSED;
 	}
 	rc = 0;
+	if (s->join && m.type != NET_REQUEST && m.type != NET_PENDING &&
+	    m.type != NET_BUNDLE && m.type != NET_ERROR &&
+	    m.type != NET_PING) {
+		refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+		    "a newcomer's session carries its join only");
+		net_msg_fini(&m);
+		free(frame);
+		return DG_EPROTO;
+	}
 	switch (m.type) {
 	case NET_HELLO:
 		if (s->got_hello || m.u.hello.version != NET_VERSION) {
@@ -677,9 +828,33 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 	case NET_PING:
 		break;
 	case NET_REQUEST:
-		refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
-		    "join request from a member");
-		rc = DG_EPROTO;
+		if (!s->join || s->initiator || s->join_wait) {
+			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			    "unexpected join request");
+			rc = DG_EPROTO;
+			break;
+		}
+		rc = on_request(s, &m.u.request);
+		break;
+	case NET_PENDING:
+		if (!s->join || !s->initiator) {
+			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			    "unexpected PENDING");
+			rc = DG_EPROTO;
+			break;
+		}
+		net_log(nn, "the request is with %s; waiting for a "
+		    "coordinator to approve it", who(s, name));
+		break;
+	case NET_BUNDLE:
+		if (!s->join || !s->initiator) {
+			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			    "unexpected BUNDLE");
+			rc = DG_EPROTO;
+			break;
+		}
+		rc = on_welcome(s, m.u.bundle.data, m.u.bundle.len,
+		    m.u.bundle.more);
 		break;
 	}
 	net_msg_fini(&m);
@@ -726,14 +901,17 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 {
 	struct net_node *nn = s->node;
 	uint8_t out[NET_NOISE_MSG2], psks[NET_PSKS][32];
-	size_t which, npsk;
+	size_t which, npsk, nnet;
 	uint64_t t, now = (uint64_t)time(NULL);
 	char name[NAME_LEN];
 	int rc;
 
 	if (!s->initiator && s->hs_step == 0) {
-		npsk = store_node_psks(nn->store, psks, NET_PSKS);
-		rc = net_noise_read1(s->hs, p, len, (const uint8_t (*)[32])psks, npsk, &which, &t);
+		nnet = store_node_psks(nn->store, psks, NET_PSKS);
+		npsk = nnet + store_node_join_psks(nn->store, psks + nnet,
+		    NET_PSKS - nnet);
+		rc = npsk == 0 ? DG_ECRYPTO : net_noise_read1(s->hs, p, len,
+		    (const uint8_t (*)[32])psks, npsk, &which, &t);
 		sodium_memzero(psks, sizeof psks);
 		if (rc != 0) {
 			nn->refused++;
@@ -754,6 +932,7 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 			    s->addr);
 			return DG_EREFUSED;
 		}
+		s->join = which >= nnet;
 		rc = net_noise_write2(s->hs, out);
 		if (rc == 0)
 			rc = send_frame(s, out, NET_NOISE_MSG2, true);
@@ -768,7 +947,10 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 			return DG_EPROTO;
 		}
 		s->has_peer = true;
-		rc = member_ok(s);
+		/* A newcomer knows no members yet: the peer proved it can
+		 * read the invite, and the welcome bundle is checked
+		 * against the network named in the invite code. */
+		rc = s->join ? 0 : member_ok(s);
 		if (rc != 0) {
 			snprintf(s->why_text, sizeof s->why_text, "the node "
 			    "at %.150s is not a member of this network", s->addr);
@@ -781,11 +963,10 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		if (rc == 0)
 			rc = open_session(s);
 		s->hs_step = 3;
-		if (rc == 0) {
-			net_log(nn, "connected to %s", who(s, name));
-			rc = send_hello(s);
-		}
-		return rc;
+		if (rc != 0)
+			return rc;
+		net_log(nn, "connected to %s", who(s, name));
+		return s->join ? send_request(s) : send_hello(s);
 	}
 	if (!s->initiator && s->hs_step == 2) {
 		rc = net_noise_read3(s->hs, p, len, s->peer);
@@ -799,6 +980,10 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		rc = open_session(s);
 		if (rc != 0)
 			return rc;
+		if (s->join) {
+			net_log(nn, "a newcomer connected from %s", s->addr);
+			return 0; /* its REQUEST comes next */
+		}
 		rc = member_ok(s);
 		if (rc == DG_EPERM || rc == DG_ENOTFOUND) {
 			refuse(s, NET_ERR_NOT_MEMBER, DG_EPERM,
@@ -992,6 +1177,7 @@ on_close(uv_handle_t *h)
 	free(s->remote.recs);
 	free(s->their_heads);
 	free(s->our_heads);
+	core_buf_fini(&s->welcome);
 	net_noise_free(s->hs);
 	net_cipher_fini(&s->tx);
 	net_cipher_fini(&s->rx);
@@ -1128,7 +1314,16 @@ on_connect(uv_connect_t *req, int status)
 	s->state = SESS_HANDSHAKE;
 	s->started = uv_now(&nn->loop);
 	(void)uv_tcp_nodelay(&s->tcp, 1);
-	npsk = store_node_psks(nn->store, psks, NET_PSKS);
+	if (nn->joining) {
+		struct core_join_request jr;
+
+		s->join = true;
+		s->psk_index = 0;
+		npsk = store_node_join_hello(nn->store, psks[0], &jr) == 0;
+		sodium_memzero(&jr, sizeof jr);
+	} else {
+		npsk = store_node_psks(nn->store, psks, NET_PSKS);
+	}
 	if (npsk == 0) {
 		net_sess_close(s, DG_ESTATE, "this node holds no network key");
 		return;

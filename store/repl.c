@@ -3,10 +3,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "store/internal.h"
+#include "core/invite.h"
 #include "store/member.h"
 
 #define HEAD_VAL_MIN (8 + 32) /* seq || hash [|| hlc] */
@@ -183,4 +185,115 @@ store_node_member_check(struct store_node *n, const uint8_t pk[32])
 		rc = DG_EPERM;
 	store_members_fini(&m);
 	return rc;
+}
+
+static void
+join_psk(const uint8_t id[32], uint8_t psk[32])
+{
+	static const char key[] = "dugnad join psk";
+
+	crypto_generichash(psk, 32, id, 32, (const uint8_t *)key,
+	    sizeof key - 1);
+}
+
+struct jp_ctx {
+	struct store_node *n;
+	struct store_txn *t;
+	uint8_t (*psk)[32];
+	size_t cap, count;
+};
+
+static int
+jp_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct jp_ctx *x = arg;
+	struct store_invite inv;
+	struct store_entry e;
+	struct core_body b;
+	int rc;
+
+	if (x->count == x->cap)
+		return 1;
+	if (k->mv_size != 40 || v->mv_size != 1 ||
+	    *(const uint8_t *)v->mv_data != CORE_KIND_INVITE)
+		return 0;
+	memset(&b, 0, sizeof b);
+	if (store_log_get(x->t, k->mv_data,
+		store_get_be64((const uint8_t *)k->mv_data + 32), &e) != 0 ||
+	    store_read_body(x->n, &e, &b) != 0) {
+		core_body_fini(&b);
+		return 0;
+	}
+	rc = store_invite_in(x->n, x->t, b.invite, (uint64_t)time(NULL), &inv);
+	if (rc == 0 || rc == DG_ELIMIT)
+		join_psk(b.invite, x->psk[x->count++]);
+	core_body_fini(&b);
+	return 0;
+}
+
+static int
+jp_txn(struct store_txn *t, void *arg)
+{
+	struct jp_ctx *x = arg;
+	int rc;
+
+	x->t = t;
+	x->count = 0;
+	rc = store_walk(t, DBI_MINDEX, NULL, 0, 0, jp_one, x);
+	return rc == 1 ? 0 : rc;
+}
+
+size_t
+store_node_join_psks(struct store_node *n, uint8_t (*psk)[32], size_t cap)
+{
+	struct jp_ctx x = { n, NULL, psk, cap, 0 };
+
+	if (!n->has_net || store_db_read(n->db, jp_txn, &x) != 0)
+		return 0;
+	return x.count;
+}
+
+int
+store_node_join_hello(struct store_node *n, uint8_t psk[32],
+    struct core_join_request *req)
+{
+	struct core_invite_code code;
+	uint8_t id[32];
+	char name[CORE_JOIN_NAME_MAX + 1];
+	int rc;
+
+	rc = store_node_join_pending(n, &code, name);
+	if (rc != 0)
+		return rc;
+	memset(req, 0, sizeof *req);
+	memcpy(req->pk, n->pk, 32);
+	memcpy(req->name, name, sizeof req->name);
+	memcpy(req->secret, code.secret, sizeof req->secret);
+	req->time = (uint64_t)time(NULL);
+	core_join_sign(req, code.tag, NODE_SK(n));
+	core_invite_id(code.secret, id);
+	join_psk(id, psk);
+	sodium_memzero(&code, sizeof code);
+	return 0;
+}
+
+int
+store_node_take_request(struct store_node *n,
+    const struct core_join_request *req, struct store_ingest *rep)
+{
+	struct core_bundle b;
+	uint8_t tag[8];
+
+	if (!n->has_net)
+		return DG_ESTATE;
+	core_invite_net_tag(n->net, tag);
+	if (core_join_verify(req, tag) != 0)
+		return DG_ESIG;
+	memset(&b, 0, sizeof b);
+	b.mode = CORE_BUNDLE_REQUEST;
+	memcpy(b.from, req->pk, 32);
+	b.time = req->time;
+	b.nreq = 1;
+	b.reqs = (struct core_join_request *)req;
+	return store_node_ingest(n, &b, rep);
 }

@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "store/log.h"
+#include "store/member.h"
 #include "store/node.h"
 
 #define STORE_HEAD_REC 72 /* author 32 || seq 8 (big endian) || hash 32 */
@@ -47,6 +48,27 @@ int store_node_run(struct store_node *n, const uint8_t author[32],
  * handshake psk" of each network key held), newest epoch first, at most
  * cap.  Returns the count (0: no network or no key). */
 size_t store_node_psks(struct store_node *n, uint8_t (*psk)[32], size_t cap);
+
+/* Handshake keys for newcomers joining over the network: BLAKE2b-256
+ * keyed "dugnad join psk" of the invite id, one per invite that may still
+ * admit or was used up (its newcomer may still wait for its welcome),
+ * at most cap.  Returns the count. */
+size_t store_node_join_psks(struct store_node *n, uint8_t (*psk)[32],
+    size_t cap);
+
+/* This node's pending join: the handshake key of its invite and its
+ * signed join request (*req).  Returns 0, DG_ENOTFOUND (no pending join)
+ * or a store error. */
+int store_node_join_hello(struct store_node *n, uint8_t psk[32],
+    struct core_join_request *req) DG_WUR;
+
+/* Takes in a newcomer's join request received over the network (its
+ * signature is checked against this network's tag): stores it for a
+ * coordinator or, with an approved invite on a coordinator's node,
+ * admits it at once.  Returns 0 with the report, or the errors of
+ * store_node_ingest. */
+int store_node_take_request(struct store_node *n,
+    const struct core_join_request *req, struct store_ingest *rep) DG_WUR;
 
 /* Whether pk may replicate with this node: 0 when it is an active
  * member, DG_EPERM when it was revoked, DG_ENOTFOUND when it is not a

@@ -80,6 +80,12 @@ check(const struct net_msg *m)
 		break;
 	case NET_DONE:
 	case NET_PING:
+	case NET_PENDING:
+		break;
+	case NET_BUNDLE:
+		if (m->u.bundle.len == 0 || m->u.bundle.len > NET_CHUNK_MAX ||
+		    !within(m->u.bundle.data, m->u.bundle.len))
+			abort();
 		break;
 	case NET_SYNCED:
 		if (!within(m->u.synced.digest, 32))
@@ -146,7 +152,12 @@ encode(const struct net_msg *m, struct core_buf *out)
 		return true;
 	case NET_DONE:
 	case NET_PING:
+	case NET_PENDING:
 		net_msg_simple(out, m->type);
+		return true;
+	case NET_BUNDLE:
+		net_msg_bundle(out, m->u.bundle.more, m->u.bundle.data,
+		    m->u.bundle.len);
 		return true;
 	case NET_SYNCED:
 		net_msg_synced(out, m->u.synced.digest);
@@ -209,7 +220,13 @@ same(const struct net_msg *a, const struct net_msg *b)
 		return true;
 	case NET_DONE:
 	case NET_PING:
+	case NET_PENDING:
 		return true;
+	case NET_BUNDLE:
+		return a->u.bundle.more == b->u.bundle.more &&
+		    a->u.bundle.len == b->u.bundle.len &&
+		    memcmp(a->u.bundle.data, b->u.bundle.data,
+			a->u.bundle.len) == 0;
 	case NET_SYNCED:
 		return memcmp(a->u.synced.digest, b->u.synced.digest, 32) == 0;
 	case NET_REQUEST:

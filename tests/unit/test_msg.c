@@ -599,6 +599,8 @@ encode_all(struct core_buf *out, int type)
 		break;
 	case NET_ERROR: net_msg_error(out, NET_ERR_BUSY, "busy"); break;
 	case NET_PING: net_msg_simple(out, NET_PING); break;
+	case NET_BUNDLE: net_msg_bundle(out, true, fill, 20); break;
+	case NET_PENDING: net_msg_simple(out, NET_PENDING); break;
 	}
 }
 
@@ -611,7 +613,7 @@ test_truncated_trailing(void)
 	int t;
 
 	start();
-	for (t = NET_HELLO; t <= NET_PING; t++) {
+	for (t = NET_HELLO; t <= NET_PENDING; t++) {
 		core_buf_init(&out);
 		encode_all(&out, t);
 		T_EQ_INT(rc_of(out.data, out.len), 0);
