@@ -70,6 +70,7 @@ struct net_sess {
 	uint64_t started, last_recv, last_send, opened; /* uv_now, ms */
 	uint64_t bytes_in, bytes_out;
 	uint64_t entries_in, entries_out;
+	uint64_t synced_at;     /* Unix seconds of the last catch-up */
 	int why;               /* the error it was closed for, or 0 */
 	char why_text[200];
 

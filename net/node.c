@@ -190,7 +190,7 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 		core_ident_id_text(s->peer, id);
 		memcpy(name, id, 10);
 	}
-	if (s->opened != 0 && !nn->stopping)
+	if (s->opened != 0 && !nn->stopping && !(nn->once && s->why == 0))
 		net_log(nn, "disconnected from %s%s%s: %s", s->addr,
 		    name[0] ? " " : "", name,
 		    s->why_text[0] ? s->why_text : dg_strerror(s->why));
@@ -286,6 +286,7 @@ net_node_sess_synced(struct net_node *nn, struct net_sess *s)
 	}
 	if (dedupe(nn, s))
 		return;
+	s->synced_at = (uint64_t)time(NULL);
 	snprintf(name, sizeof name, "%s", s->addr);
 	if (s->dial != NULL) {
 		s->dial->last_sync = (uint64_t)time(NULL);
@@ -1043,7 +1044,7 @@ net_node_status(struct net_node *nn, struct net_status *st)
 		p->entries_out = s->entries_out;
 		p->bytes_in = s->bytes_in;
 		p->bytes_out = s->bytes_out;
-		p->last_sync = s->dial ? s->dial->last_sync : 0;
+		p->last_sync = s->synced_at;
 	}
 	for (d = nn->dials; d != NULL && n < nn->nsess + NET_PEERS_MAX_SHOWN;
 	    d = d->next) {
