@@ -19,6 +19,7 @@
 #include "core/json.h"
 #include "net/ctl.h"
 #include "net/node.h"
+#include "store/member.h"
 #include "store/peers.h"
 #include "store/repl.h"
 
@@ -433,6 +434,22 @@ book_peer(void *arg, const struct store_peer *sp)
 	return 0;
 }
 
+/* Forks held as proof are alerts for as long as they are stored. */
+static int
+fork_alert(void *ctx, const uint8_t author[32], uint64_t seq)
+{
+	struct net_status *st = ctx;
+	char id[16];
+
+	if (st->nalerts == NET_STATUS_ALERTS)
+		return 0;
+	cli_short_node(author, id);
+	snprintf(st->alerts[st->nalerts++], NET_ALERT_LEN, "fork: node %s "
+	    "wrote two different entries %llu; nothing after it is taken",
+	    id, (unsigned long long)seq);
+	return 0;
+}
+
 int
 cmd_status(struct cli *c, int argc, char **argv)
 {
@@ -468,6 +485,8 @@ cmd_status(struct cli *c, int argc, char **argv)
 		book.st = &st;
 		rc = store_node_peers(n, book_peer, &book);
 	}
+	if (rc == 0 && has_net)
+		rc = store_node_forks(n, fork_alert, &st);
 	if (rc != 0) {
 		free(name);
 		net_status_fini(&st);

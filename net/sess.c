@@ -1109,7 +1109,8 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	s->rlen -= off;
 	/* Ingest now unless the next frame is already arriving. */
 	if (s->nbatches > 0 && (s->rlen == 0 ||
-		s->pend_entries >= NET_PEND_ENTRIES))
+		s->pend_entries >= NET_PEND_ENTRIES ||
+		s->pend_bytes >= NET_PEND_BYTES))
 		flush_pending(s);
 	/* Keep at most one frame's worth of buffer while idle. */
 	if (s->rlen == 0 && s->rcap > 4 * 65536) {
