@@ -255,6 +255,12 @@ take(struct ing *g, const struct store_entry *e, const struct core_members *m)
 	if ((e->hdr.kind == CORE_KIND_ADMIT || e->hdr.kind == CORE_KIND_REVOKE) &&
 	    core_members_is_coordinator(m, e->hdr.author))
 		g->members_changed = true;
+	/* Applied at the end, against the final members: a later batch of
+	 * this import may revoke the author, and an erase cannot be undone.
+	 * The body is decoded then, once. */
+	if (e->hdr.kind == CORE_KIND_RECORD ||
+	    e->hdr.kind == CORE_KIND_REMOVE || e->hdr.kind == CORE_KIND_ERASE)
+		return note_record(g, e);
 	rc = store_read_body(n, e, &b);
 	if (rc != 0) {
 		/* Not readable here (no key for its epoch): kept, and
@@ -283,12 +289,6 @@ take(struct ing *g, const struct store_entry *e, const struct core_members *m)
 		}
 		sodium_memzero(xsk, sizeof xsk);
 		sodium_memzero(secret, sizeof secret);
-	} else if (e->hdr.kind == CORE_KIND_RECORD ||
-	    e->hdr.kind == CORE_KIND_REMOVE || e->hdr.kind == CORE_KIND_ERASE) {
-		/* Applied at the end, against the final members: a later
-		 * batch of this import may revoke the author, and an erase
-		 * cannot be undone. */
-		rc = note_record(g, e);
 	}
 	core_body_fini(&b);
 	return rc;
