@@ -7,14 +7,15 @@
  *
  *   ["run", json bool, [arg str, ...]]   run a command with the unlocked
  *                                        node (1..NET_CTL_ARGS_MAX args)
- *   ["status"]                           the daemon's status (JSON text)
+ *   ["status"]                           is a daemon there? ("running")
  *   ["sync", addr str | nil]             sync now with addr or every
  *                                        known peer; answered when done
  *   ["changed"]                          another process wrote to the
  *                                        store: push what is new
  *
  * The answer is [status uint, out bin, err bin]: the exit status and
- * what the command printed on stdout and stderr.
+ * what the command printed on stdout and stderr.  doc/protocol.md §23.9
+ * gives the details.
  */
 #ifndef NET_CTL_H
 #define NET_CTL_H

@@ -22,6 +22,7 @@
 #define NET_IDLE_MS 90000         /* nothing received: the peer is gone */
 #define NET_PING_MS 30000         /* nothing sent: send a PING */
 #define NET_TICK_MS 1000          /* session and dialer housekeeping */
+#define NET_LINGER_MS 2000        /* a refusal's wait for its write */
 #define NET_WQ_HIGH (4u << 20)    /* stop reading the store to send */
 #define NET_WQ_LOW (1u << 20)     /* start again */
 #define NET_PEND_ENTRIES 8192     /* ingest after this many entries */
@@ -72,6 +73,10 @@ struct net_sess {
 	uint64_t entries_in, entries_out;
 	uint64_t synced_at;     /* Unix seconds of the last catch-up */
 	int why;               /* the error it was closed for, or 0 */
+	bool linger;           /* write the queue out before closing */
+	bool handles_closed;
+	uv_shutdown_t shut;
+	uint64_t closing_since; /* uv_now ms */
 	char why_text[200];
 
 	uint8_t *rbuf;         /* bytes read, not yet a whole frame */
@@ -187,6 +192,9 @@ int net_sess_accept(struct net_node *nn, uv_stream_t *server);
 int net_sess_dial(struct net_node *nn, struct net_dial *d,
     const struct sockaddr *sa);
 void net_sess_close(struct net_sess *s, int why, const char *text);
+/* Sends an ERROR with code and text, then closes with why. */
+void net_sess_refuse(struct net_sess *s, enum net_refusal code, int why,
+    const char *text);
 void net_sess_tick(struct net_sess *s);
 /* Responder: sends a newcomer who became a member its welcome. */
 int net_sess_welcome(struct net_sess *s);

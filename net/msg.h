@@ -4,7 +4,7 @@
  * first element is the message type.  net_msg_decode is the one function
  * that reads a message from a peer: it bounds the encoding with
  * core_mp_check before msgpack-c sees it, then checks every field's type
- * and size.  doc/protocol.md section 24 lists them:
+ * and size.  doc/protocol.md §23.4 lists them:
  *
  *   HELLO   [1, version uint, digest bin 32, heads uint, flags uint]
  *   HEADS   [2, more bool, [[author bin 32, seq uint, hash bin 32], ...]]

@@ -103,15 +103,10 @@ close_non_members(struct net_node *nn)
 			continue;
 		rc = store_node_member_check(nn->store, s->peer);
 		if (rc == DG_EPERM || rc == DG_ENOTFOUND) {
-			struct core_buf b;
-
-			core_buf_init(&b);
-			net_msg_error(&b, NET_ERR_NOT_MEMBER,
-			    "this node was revoked from the network");
 			net_alert(nn, "disconnected %s: no longer a member",
 			    s->addr);
-			core_buf_fini(&b);
-			net_sess_close(s, DG_EPERM, "no longer a member");
+			net_sess_refuse(s, NET_ERR_NOT_MEMBER, DG_EPERM,
+			    "this node was revoked from the network");
 		}
 	}
 }

@@ -9,8 +9,8 @@
  * receiver ingests batches through store_node_ingest (one signature
  * check per batch) and answers DONE with SYNCED.  Afterwards new entries
  * are pushed as they appear, whoever wrote them, so entries learnt from
- * one peer reach the others.  doc/protocol.md sections 23-25 give the
- * bytes.
+ * one peer reach the others.  doc/protocol.md §23 gives the bytes
+ * (§23.5 replication, §23.8 the daemon).
  *
  * Nothing here prints: what happens is reported through the log
  * callback, and the caller (cli/) decides how to show it.

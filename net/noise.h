@@ -1,7 +1,7 @@
 /* net/noise.h - the handshake: Noise_XXpsk0_25519_ChaChaPoly_SHA256.
  *
  * Pure computation (libsodium only, no I/O), so every step is testable
- * without a socket.  doc/protocol.md section 23 gives the bytes and the
+ * without a socket.  doc/protocol.md §23.2 gives the bytes and the
  * reasoning; in short:
  *
  *   prologue  "dugnad v1"

@@ -230,9 +230,11 @@ send_msg(struct net_sess *s, struct core_buf *b)
 	return rc;
 }
 
-/* Sends ERROR and closes once it is written. */
-static void
-refuse(struct net_sess *s, enum net_refusal code, int why, const char *text)
+/* Sends ERROR, then closes once it is written (net_sess_close lingers
+ * for the write queue, at most NET_LINGER_MS). */
+void
+net_sess_refuse(struct net_sess *s, enum net_refusal code, int why,
+    const char *text)
 {
 	struct core_buf b;
 
@@ -241,6 +243,7 @@ refuse(struct net_sess *s, enum net_refusal code, int why, const char *text)
 	if (b.err == 0)
 		(void)send_frame(s, (uint8_t *)b.data, b.len, false);
 	core_buf_fini(&b);
+	s->linger = true;
 	net_sess_close(s, why, text);
 }
 
@@ -406,7 +409,7 @@ flush_pending(struct net_sess *s)
 		net_alert(nn, "%s sent forged or broken entries and was "
 		    "disconnected: %s", who(s, name), rep.first_problem);
 		if (s->state != SESS_CLOSING)
-			refuse(s, NET_ERR_BAD_ENTRIES, DG_EPROTO,
+			net_sess_refuse(s, NET_ERR_BAD_ENTRIES, DG_EPROTO,
 			    "forged or broken entries");
 	} else if (rep.refused > 0) {
 		net_log(nn, "refused %zu entries from %s: %s", rep.refused,
@@ -617,14 +620,14 @@ on_request(struct net_sess *s, const struct core_join_request *req)
 	int rc;
 
 	if (memcmp(req->pk, s->peer, 32) != 0) {
-		refuse(s, NET_ERR_JOIN, DG_EPROTO, "the join request is not "
+		net_sess_refuse(s, NET_ERR_JOIN, DG_EPROTO, "the join request is not "
 		    "this node's own");
 		return DG_EPROTO;
 	}
 	memset(&rep, 0, sizeof rep);
 	rc = store_node_take_request(nn->store, req, &rep);
 	if (rc == DG_ESIG) {
-		refuse(s, NET_ERR_JOIN, DG_EPROTO, "the join request's "
+		net_sess_refuse(s, NET_ERR_JOIN, DG_EPROTO, "the join request's "
 		    "signature does not verify for this network");
 		return DG_EPROTO;
 	}
@@ -647,7 +650,7 @@ on_request(struct net_sess *s, const struct core_join_request *req)
 	}
 	net_log(nn, "refused the join request from %s: %s", who(s, name),
 	    rep.first_problem);
-	refuse(s, NET_ERR_JOIN, DG_EREFUSED, rep.first_problem);
+	net_sess_refuse(s, NET_ERR_JOIN, DG_EREFUSED, rep.first_problem);
 	return DG_EREFUSED;
 }
 
@@ -661,7 +664,7 @@ on_welcome(struct net_sess *s, const uint8_t *p, size_t len, bool more)
 	int rc;
 
 	if (s->welcome.len + len > CORE_BUNDLE_FILE_MAX) {
-		refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "welcome too large");
+		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "welcome too large");
 		return DG_EPROTO;
 	}
 	core_buf_add(&s->welcome, p, len);
@@ -709,7 +712,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 	if (rc != 0) {
 		net_log(nn, "%s sent a malformed message (%s); disconnected",
 		    who(s, name), dg_strerror(rc));
-		refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "malformed message");
+		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "malformed message");
 		free(frame);
 		return DG_EPROTO;
 	}
@@ -724,7 +727,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 	if (s->join && m.type != NET_REQUEST && m.type != NET_PENDING &&
 	    m.type != NET_BUNDLE && m.type != NET_ERROR &&
 	    m.type != NET_PING) {
-		refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 		    "a newcomer's session carries its join only");
 		net_msg_fini(&m);
 		free(frame);
@@ -733,7 +736,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 	switch (m.type) {
 	case NET_HELLO:
 		if (s->got_hello || m.u.hello.version != NET_VERSION) {
-			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 			    "unexpected HELLO or version");
 			rc = DG_EPROTO;
 			break;
@@ -756,13 +759,13 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		break;
 	case NET_HEADS:
 		if (!s->got_hello || s->heads_done) {
-			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 			    "unexpected HEADS");
 			rc = DG_EPROTO;
 			break;
 		}
 		if (s->ntheir + m.u.heads.n > THEIR_HEADS_MAX) {
-			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "too many heads");
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "too many heads");
 			rc = DG_EPROTO;
 			break;
 		}
@@ -789,7 +792,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		break;
 	case NET_BATCH:
 		if (!s->got_hello) {
-			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 			    "entries before HELLO");
 			rc = DG_EPROTO;
 			break;
@@ -829,7 +832,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		break;
 	case NET_REQUEST:
 		if (!s->join || s->initiator || s->join_wait) {
-			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 			    "unexpected join request");
 			rc = DG_EPROTO;
 			break;
@@ -838,7 +841,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		break;
 	case NET_PENDING:
 		if (!s->join || !s->initiator) {
-			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 			    "unexpected PENDING");
 			rc = DG_EPROTO;
 			break;
@@ -848,7 +851,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		break;
 	case NET_BUNDLE:
 		if (!s->join || !s->initiator) {
-			refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 			    "unexpected BUNDLE");
 			rc = DG_EPROTO;
 			break;
@@ -986,7 +989,7 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		}
 		rc = member_ok(s);
 		if (rc == DG_EPERM || rc == DG_ENOTFOUND) {
-			refuse(s, NET_ERR_NOT_MEMBER, DG_EPERM,
+			net_sess_refuse(s, NET_ERR_NOT_MEMBER, DG_EPERM,
 			    rc == DG_EPERM ? "this node was revoked from the "
 			    "network" : "this node is not a member of the "
 			    "network");
@@ -1185,11 +1188,31 @@ on_close(uv_handle_t *h)
 	free(s);
 }
 
+static void
+close_handles(struct net_sess *s)
+{
+	if (s->handles_closed)
+		return;
+	s->handles_closed = true;
+	uv_close((uv_handle_t *)&s->tcp, on_close);
+	uv_close((uv_handle_t *)&s->timer, on_close);
+}
+
+static void
+on_shutdown(uv_shutdown_t *req, int status)
+{
+	(void)status;
+	close_handles(req->data);
+}
+
 void
 net_sess_close(struct net_sess *s, int why, const char *text)
 {
-	if (s->state == SESS_CLOSING)
+	if (s->state == SESS_CLOSING) {
+		if (s->node->stopping)
+			close_handles(s); /* no lingering at shutdown */
 		return;
+	}
 	/* What an honest peer sent before it went away is kept. */
 	if (s->state == SESS_OPEN && s->nbatches > 0 &&
 	    (why == DG_ECLOSED || why == DG_ETIMEOUT || why == DG_ENET || why == 0))
@@ -1200,8 +1223,19 @@ net_sess_close(struct net_sess *s, int why, const char *text)
 	s->why = why;
 	if (text != NULL && s->why_text[0] == '\0')
 		snprintf(s->why_text, sizeof s->why_text, "%s", text);
-	uv_close((uv_handle_t *)&s->tcp, on_close);
-	uv_close((uv_handle_t *)&s->timer, on_close);
+	/* A refusal is written before the connection goes: shut the
+	 * writing side down once the queue is out, then close. */
+	if (s->linger && s->wqueued > 0 && !s->node->stopping) {
+		(void)uv_read_stop((uv_stream_t *)&s->tcp);
+		s->shut.data = s;
+		if (uv_shutdown(&s->shut, (uv_stream_t *)&s->tcp,
+			on_shutdown) == 0) {
+			s->closing_since = uv_now(&s->node->loop);
+			net_node_sess_done(s->node, s);
+			return;
+		}
+	}
+	close_handles(s);
 	net_node_sess_done(s->node, s);
 }
 
@@ -1211,8 +1245,12 @@ net_sess_tick(struct net_sess *s)
 	uint64_t now = uv_now(&s->node->loop);
 	struct core_buf b;
 
-	if (s->state == SESS_CLOSING)
+	if (s->state == SESS_CLOSING) {
+		/* a peer that does not read the refusal is not waited for */
+		if (now - s->closing_since > NET_LINGER_MS)
+			close_handles(s);
 		return;
+	}
 	if (s->state != SESS_OPEN) {
 		if (now - s->started > NET_HS_TIMEOUT_MS)
 			net_sess_close(s, DG_ETIMEOUT, "the handshake timed "
