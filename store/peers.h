@@ -4,7 +4,8 @@
  * Kept in the local state (never sent to anyone), one value per address
  * under a key made from a keyed hash of its canonical text, and sealed
  * like every local value: the file shows neither the addresses nor how
- * they relate to other peers, only how many there are.
+ * they relate to other peers, only how many there are.  doc/storage.md
+ * §3.7 gives the layout.
  */
 #ifndef STORE_PEERS_H
 #define STORE_PEERS_H

@@ -3,7 +3,8 @@
  * handshake keys, and whether a node may be talked to.
  *
  * Taking entries in goes through store_node_ingest (store/member.h), the
- * same verification as for bundles.
+ * same verification as for bundles.  doc/protocol.md §23.2 (the
+ * handshake keys) and §23.5.1 (the digest) give the bytes.
  */
 #ifndef STORE_REPL_H
 #define STORE_REPL_H
