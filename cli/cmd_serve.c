@@ -123,6 +123,11 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		cli_err(c, "'%.60s' is not an address to listen on; give it as "
 			   "ADDR:PORT, e.g. 0.0.0.0:7373", listen);
 		return EXIT_USAGE;
+	case DG_ELIMIT:
+		cli_err(c, "the data directory path is too long for the "
+			   "control socket (at most about 100 bytes); use a "
+			   "shorter --dir");
+		return EXIT_USAGE;
 	case DG_ENET:
 		cli_err(c, "cannot listen on %s (in use, or not an address of "
 			   "this machine); choose another with --listen",

@@ -279,8 +279,11 @@ forward(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 	size_t olen, elen;
 	int rc, status;
 
-	/* add without fields asks on the terminal: that stays here */
+	/* Commands that ask on the terminal stay here: add without fields,
+	 * and approve (the safety-number question must not be skipped). */
 	if (strcmp(cmd->name, "add") == 0 && argc <= 2)
+		return -1;
+	if (strcmp(cmd->name, "approve") == 0 && cli_interactive())
 		return -1;
 	core_buf_init(&req);
 	core_buf_init(&resp);

@@ -115,6 +115,8 @@ struct net_dial {
 	char host[CORE_ADDR_HOST_MAX + 1];
 	uint16_t port;
 	bool from_book;        /* in the address book (else a one-off) */
+	bool has_node;         /* the node last met at this address */
+	uint8_t node[32];
 	bool seen;             /* still in the book at the last reload */
 	struct net_sess *sess; /* connecting or connected */
 	uv_getaddrinfo_t gai;

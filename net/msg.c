@@ -271,6 +271,17 @@ dec_synced(const msgpack_object *a, const struct frame *f, struct net_msg *m)
 }
 
 static int
+dec_want(const msgpack_object *a, const struct frame *f, struct net_msg *m)
+{
+	const msgpack_object *o = a->via.array.ptr;
+
+	if (a->via.array.size != 3 || !is_uint(&o[2]))
+		return DG_EDECODE;
+	m->u.want.seq = o[2].via.u64;
+	return get_key(&o[1], f, 32, &m->u.want.author);
+}
+
+static int
 dec_bundle(const msgpack_object *a, const struct frame *f, struct net_msg *m)
 {
 	const msgpack_object *o = a->via.array.ptr;
@@ -375,7 +386,7 @@ dec_fields(const msgpack_object *a, const struct frame *f, struct net_msg *m)
 	if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size == 0)
 		return DG_EDECODE;
 	t = &a->via.array.ptr[0];
-	if (!is_uint(t) || t->via.u64 < NET_HELLO || t->via.u64 > NET_PENDING)
+	if (!is_uint(t) || t->via.u64 < NET_HELLO || t->via.u64 > NET_WANT)
 		return DG_EDECODE;
 	m->type = (enum net_msg_type)t->via.u64;
 	switch (m->type) {
@@ -386,6 +397,7 @@ dec_fields(const msgpack_object *a, const struct frame *f, struct net_msg *m)
 	case NET_PING:
 	case NET_PENDING: return a->via.array.size == 1 ? 0 : DG_EDECODE;
 	case NET_BUNDLE: return dec_bundle(a, f, m);
+	case NET_WANT: return dec_want(a, f, m);
 	case NET_SYNCED: return dec_synced(a, f, m);
 	case NET_REQUEST: return dec_request(a, f, m);
 	case NET_ERROR: return dec_error(a, m);
@@ -580,6 +592,16 @@ net_msg_bundle(struct core_buf *out, bool more, const uint8_t *data,
 	else
 		msgpack_pack_false(&pk);
 	core_mp_bin(&pk, data, len);
+}
+
+void
+net_msg_want(struct core_buf *out, const uint8_t author[32], uint64_t seq)
+{
+	msgpack_packer pk;
+
+	head(&pk, out, NET_WANT, 3);
+	core_mp_bin(&pk, author, 32);
+	msgpack_pack_uint64(&pk, seq);
 }
 
 void

@@ -24,6 +24,9 @@
  *           joins over the network; more: another piece follows
  *   PENDING [10]           a newcomer's request is stored and waits for
  *           a coordinator's approval
+ *   WANT    [11, author bin 32, seq uint]   the sender holds author's
+ *           log only up to seq (a batch started past it): send from
+ *           seq + 1 again
  *
  * Decoded messages borrow from the frame's bytes: keep them while the
  * message is used.
@@ -57,6 +60,7 @@ enum net_msg_type {
 	NET_PING = 8,
 	NET_BUNDLE = 9,
 	NET_PENDING = 10,
+	NET_WANT = 11,
 };
 
 /* ERROR codes. */
@@ -99,6 +103,10 @@ struct net_msg {
 			size_t len;
 		} bundle;
 		struct {
+			const uint8_t *author; /* 32 */
+			uint64_t seq;
+		} want;
+		struct {
 			uint64_t code;
 			char text[NET_TEXT_MAX + 1]; /* copied, NUL-terminated,
 						      * control chars replaced */
@@ -135,6 +143,8 @@ void net_msg_synced(struct core_buf *out, const uint8_t digest[32]);
 void net_msg_request(struct core_buf *out, const struct core_join_request *r);
 void net_msg_bundle(struct core_buf *out, bool more, const uint8_t *data,
     size_t len);
+void net_msg_want(struct core_buf *out, const uint8_t author[32],
+    uint64_t seq);
 void net_msg_error(struct core_buf *out, enum net_refusal code,
     const char *text);
 

@@ -8,11 +8,13 @@
  * initiator has the smaller key is kept on both sides.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -219,6 +221,10 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 		return;
 	d->sess = NULL;
 	s->dial = NULL;
+	if (s->has_peer) {
+		d->has_node = true;
+		memcpy(d->node, s->peer, 32);
+	}
 	if (s->why == 0) {
 		d->backoff = NET_BACKOFF_MIN_MS;
 	} else {
@@ -392,6 +398,10 @@ book_one(void *arg, const struct store_peer *p)
 
 	if (d != NULL && d->last_sync < p->last_sync)
 		d->last_sync = p->last_sync;
+	if (d != NULL && !d->has_node && p->has_node) {
+		d->has_node = true;
+		memcpy(d->node, p->node, 32);
+	}
 	return 0;
 }
 
@@ -417,6 +427,23 @@ reload_book(struct net_node *nn)
 		}
 		pp = &d->next;
 	}
+}
+
+/* Whether the node last met at d's address is connected already (it
+ * dialled this node): then dialling it again only makes a duplicate. */
+static bool
+connected_to(struct net_node *nn, const struct net_dial *d)
+{
+	struct net_sess *s;
+
+	if (!d->has_node)
+		return false;
+	for (s = nn->sessions; s != NULL; s = s->next) {
+		if (s->state == SESS_OPEN && s->has_peer &&
+		    memcmp(s->peer, d->node, 32) == 0)
+			return true;
+	}
+	return false;
 }
 
 static void
@@ -447,7 +474,7 @@ on_tick(uv_timer_t *t)
 		net_log(nn, "cannot read the store");
 	for (d = nn->dials; d != NULL; d = d->next) {
 		if (d->from_book && d->sess == NULL && !d->resolving &&
-		    now >= d->next_try)
+		    now >= d->next_try && !connected_to(nn, d))
 			dial(nn, d);
 	}
 }
@@ -730,10 +757,14 @@ ctl_open(struct net_node *nn)
 	mode_t old;
 	int rc;
 
+	struct sockaddr_un probe;
+
+	/* A Unix socket path has a small fixed limit (108 bytes on Linux);
+	 * libuv would cut a longer one and bind somewhere else. */
 	if ((size_t)snprintf(nn->ctl_path, sizeof nn->ctl_path, "%s/%s",
 		store_db_dir(store_node_db(nn->store)), NET_CTL_NAME) >=
-	    sizeof nn->ctl_path)
-		return DG_EINVAL;
+	    sizeof probe.sun_path)
+		return DG_ELIMIT;
 	core_buf_init(&req);
 	core_buf_init(&resp);
 	net_ctl_req_simple(&req, NET_CTL_STATUS);
@@ -800,8 +831,10 @@ listen_on(struct net_node *nn, const char *spec)
 	rc = uv_tcp_bind(&nn->listener, (struct sockaddr *)&ss, 0);
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&nn->listener, 64, on_conn);
-	if (rc != 0)
-		return rc == UV_EADDRINUSE ? DG_EBUSY : DG_ENET;
+	if (rc != 0) {
+		net_log(nn, "cannot listen on %s: %s", spec, uv_strerror(rc));
+		return DG_ENET;
+	}
 	len = sizeof ss;
 	if (uv_tcp_getsockname(&nn->listener, (struct sockaddr *)&ss,
 		&len) == 0) {
@@ -834,6 +867,10 @@ net_node_new(struct store_node *n, const struct net_config *cfg,
 	struct net_node *nn;
 
 	*out = NULL;
+	/* A peer that goes away while we write must be an EPIPE from the
+	 * write, not a SIGPIPE that kills the node: libuv does not mask
+	 * it (sockets are written with write(2), not send(MSG_NOSIGNAL)). */
+	signal(SIGPIPE, SIG_IGN);
 	nn = calloc(1, sizeof *nn);
 	if (nn == NULL)
 		return DG_ENOMEM;

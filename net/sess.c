@@ -368,6 +368,32 @@ pending_free(struct net_sess *s)
 	s->pend_entries = s->pend_bytes = 0;
 }
 
+/* Some batches started past what this node holds (the peer thought it
+ * held more: an earlier batch was refused, say before its author's
+ * admission arrived): ask for them again from the real head. */
+static void
+want_missing(struct net_sess *s)
+{
+	struct core_bundle_batch *bt;
+	struct core_hdr h;
+	struct core_buf b;
+	uint64_t head;
+	size_t i;
+
+	core_buf_init(&b);
+	for (i = 0; i < s->nbatches && s->state == SESS_OPEN; i++) {
+		bt = &s->batches[i];
+		if (bt->n == 0 || core_entry_decode(bt->e[0].hdr,
+				      bt->e[0].hlen, &h) != 0 ||
+		    store_node_head(s->node->store, bt->author, &head) != 0 ||
+		    head + 1 >= h.seq)
+			continue;
+		net_msg_want(&b, bt->author, head);
+		(void)send_msg(s, &b);
+	}
+	core_buf_fini(&b);
+}
+
 /* Ingests the batches received so far in one transaction. */
 static void
 flush_pending(struct net_sess *s)
@@ -392,6 +418,8 @@ flush_pending(struct net_sess *s)
 	b.nbatches = s->nbatches;
 	b.batches = s->batches;
 	rc = store_node_ingest(nn->store, &b, &rep);
+	if (rc == 0 && rep.gaps > 0 && rep.bad == 0)
+		want_missing(s);
 	pending_free(s);
 	if (rc != 0) {
 		net_log(nn, "cannot store what %s sent: %s", who(s, name),
@@ -510,20 +538,40 @@ send_heads(struct net_sess *s)
 	return rc;
 }
 
+static int
+copy_hash(void *arg, const struct store_entry *e, int rc)
+{
+	(void)rc;
+	memcpy(arg, e->hash, 32);
+	return 1;
+}
+
 /* Their heads are complete: what do they lack? */
 static int
 heads_complete(struct net_sess *s)
 {
 	const uint8_t *t, *o;
+	uint8_t ours[32];
+	uint64_t tseq, mine;
 	size_t i;
 	bool found;
 	int rc;
 
 	for (i = 0; i < s->ntheir; i++) {
 		t = s->their_heads + i * STORE_HEAD_REC;
-		rc = frontier_set(&s->remote, t, rd64(t + 32), true);
+		tseq = rd64(t + 32);
+		rc = frontier_set(&s->remote, t, tseq, true);
 		if (rc != 0)
 			return rc;
+		/* Their head is behind ours but is not our entry there: a
+		 * fork.  Send ours from that place so they keep the proof. */
+		if (tseq == 0 || store_node_head(s->node->store, t, &mine) != 0 ||
+		    mine <= tseq)
+			continue;
+		memset(ours, 0, sizeof ours);
+		if (store_node_run(s->node->store, t, tseq, 1, 1, copy_hash,
+			ours) == 0 && memcmp(ours, t + 40, 32) != 0)
+			(void)frontier_set(&s->remote, t, tseq - 1, true);
 	}
 	/* Same place, another entry: send ours so the peer sees the fork
 	 * (and keeps the proof). */
@@ -617,12 +665,25 @@ on_request(struct net_sess *s, const struct core_join_request *req)
 	struct store_ingest rep;
 	struct core_buf b;
 	char name[NAME_LEN];
+	uint8_t role = 0;
 	int rc;
 
 	if (memcmp(req->pk, s->peer, 32) != 0) {
 		net_sess_refuse(s, NET_ERR_JOIN, DG_EPROTO, "the join request is not "
 		    "this node's own");
 		return DG_EPROTO;
+	}
+	/* Only a coordinator can admit: a request left on a volunteer's
+	 * node would wait for nobody. */
+	if (store_node_member_check(nn->store, s->peer) != 0 &&
+	    (store_node_member_role(nn->store, nn->pk, &role) != 0 ||
+		role != CORE_ROLE_COORDINATOR)) {
+		net_log(nn, "a newcomer at %s asked to join, but this node is "
+		    "not a coordinator's", s->addr);
+		net_sess_refuse(s, NET_ERR_JOIN, DG_EREFUSED, "this node "
+		    "cannot admit newcomers: give a coordinator's node "
+		    "address");
+		return DG_EREFUSED;
 	}
 	memset(&rep, 0, sizeof rep);
 	rc = store_node_take_request(nn->store, req, &rep);
@@ -637,7 +698,7 @@ on_request(struct net_sess *s, const struct core_join_request *req)
 		net_node_changed(nn);
 	if (store_node_member_check(nn->store, s->peer) == 0)
 		return net_sess_welcome(s);
-	if (rep.requests > 0 || rep.first_problem[0] == '\0') {
+	if (rep.requests > 0) {
 		net_log(nn, "join request from %s waits for a coordinator's "
 		    "approval ('dugnad requests')", who(s, name));
 		net_alert(nn, "a join request waits for approval");
@@ -648,6 +709,9 @@ on_request(struct net_sess *s, const struct core_join_request *req)
 		core_buf_fini(&b);
 		return rc;
 	}
+	if (rep.first_problem[0] == '\0')
+		snprintf(rep.first_problem, sizeof rep.first_problem,
+		    "the request could not be taken");
 	net_log(nn, "refused the join request from %s: %s", who(s, name),
 	    rep.first_problem);
 	net_sess_refuse(s, NET_ERR_JOIN, DG_EREFUSED, rep.first_problem);
@@ -838,6 +902,18 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 			break;
 		}
 		rc = on_request(s, &m.u.request);
+		break;
+	case NET_WANT:
+		if (!s->heads_done && !s->in_sync) {
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			    "unexpected WANT");
+			rc = DG_EPROTO;
+			break;
+		}
+		rc = frontier_set(&s->remote, m.u.want.author, m.u.want.seq,
+		    true);
+		if (rc == 0)
+			net_sess_pump(s);
 		break;
 	case NET_PENDING:
 		if (!s->join || !s->initiator) {

@@ -395,7 +395,16 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		else if (h.seq > limit)
 			problem(g->rep, "entries past the author's fork were "
 			    "refused", bt->author, h.seq);
-		else {
+		else if (end == first && h.seq > head + 1 &&
+		    memcmp(h.author, bt->author, 32) == 0 &&
+		    memcmp(h.net, g->n->net, 32) == 0) {
+			/* The sender thought this node held more: not a
+			 * forgery, the earlier entries are missing. */
+			g->rep->gaps++;
+			problem(g->rep, "entries that follow entries this node "
+			    "does not hold yet were refused", bt->author,
+			    h.seq);
+		} else {
 			g->rep->bad += bt->n - end;
 			problem(g->rep, "entries that do not follow the "
 			    "author's hash chain were refused", bt->author,

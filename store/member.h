@@ -130,6 +130,8 @@ struct store_ingest {
 	size_t bad;          /* of the refused: forged or broken (bad
 			      * signature, broken chain, damaged header,
 			      * body not matching its hash, other network) */
+	size_t gaps;         /* batches refused because they start past
+			      * the author's head (earlier entries missing) */
 	bool members_changed; /* the member list or the keys changed */
 	bool joined;         /* this node joined the network */
 	bool unvouched;      /* joined by a bundle made for this node, with

@@ -98,6 +98,36 @@ store_node_heads(struct store_node *n, uint8_t **recs, size_t *count)
 	return rc;
 }
 
+struct head_ctx {
+	const uint8_t *author;
+	uint64_t seq;
+};
+
+static int
+head_txn(struct store_txn *t, void *arg)
+{
+	struct head_ctx *h = arg;
+	uint8_t hash[32];
+	int rc = store_log_head(t, h->author, &h->seq, hash);
+
+	if (rc == DG_ENOTFOUND) {
+		h->seq = 0;
+		rc = 0;
+	}
+	return rc;
+}
+
+int
+store_node_head(struct store_node *n, const uint8_t author[32],
+    uint64_t *seq)
+{
+	struct head_ctx h = { author, 0 };
+	int rc = store_db_read(n->db, head_txn, &h);
+
+	*seq = h.seq;
+	return rc;
+}
+
 struct run_ctx {
 	struct store_node *n;
 	const uint8_t *author;
@@ -169,7 +199,8 @@ store_node_psks(struct store_node *n, uint8_t (*psk)[32], size_t cap)
 }
 
 int
-store_node_member_check(struct store_node *n, const uint8_t pk[32])
+store_node_member_role(struct store_node *n, const uint8_t pk[32],
+    uint8_t *role)
 {
 	struct store_members m;
 	const struct core_member *who;
@@ -183,8 +214,16 @@ store_node_member_check(struct store_node *n, const uint8_t pk[32])
 		rc = DG_ENOTFOUND;
 	else if (who->status != CORE_MEMBER_ACTIVE)
 		rc = DG_EPERM;
+	else if (role != NULL)
+		*role = who->role;
 	store_members_fini(&m);
 	return rc;
+}
+
+int
+store_node_member_check(struct store_node *n, const uint8_t pk[32])
+{
+	return store_node_member_role(n, pk, NULL);
 }
 
 static void

@@ -36,6 +36,10 @@ int store_node_digest(struct store_node *n, uint8_t digest[32],
 int store_node_heads(struct store_node *n, uint8_t **recs, size_t *count)
     DG_WUR;
 
+/* The sequence number of author's last entry held (0: none). */
+int store_node_head(struct store_node *n, const uint8_t author[32],
+    uint64_t *seq) DG_WUR;
+
 /* Calls fn for the entries of author from sequence number from on, in
  * order, stopping after max_n entries, after the entry that brings the
  * bytes (header + signature + body) to max_bytes or more, at the head,
@@ -76,5 +80,10 @@ int store_node_take_request(struct store_node *n,
  * member, or a store error. */
 int store_node_member_check(struct store_node *n, const uint8_t pk[32])
     DG_WUR;
+
+/* As store_node_member_check; on 0 *role receives the member's role
+ * (enum core_role). */
+int store_node_member_role(struct store_node *n, const uint8_t pk[32],
+    uint8_t *role) DG_WUR;
 
 #endif

@@ -82,6 +82,10 @@ check(const struct net_msg *m)
 	case NET_PING:
 	case NET_PENDING:
 		break;
+	case NET_WANT:
+		if (!within(m->u.want.author, 32))
+			abort();
+		break;
 	case NET_BUNDLE:
 		if (m->u.bundle.len == 0 || m->u.bundle.len > NET_CHUNK_MAX ||
 		    !within(m->u.bundle.data, m->u.bundle.len))
@@ -155,6 +159,9 @@ encode(const struct net_msg *m, struct core_buf *out)
 	case NET_PENDING:
 		net_msg_simple(out, m->type);
 		return true;
+	case NET_WANT:
+		net_msg_want(out, m->u.want.author, m->u.want.seq);
+		return true;
 	case NET_BUNDLE:
 		net_msg_bundle(out, m->u.bundle.more, m->u.bundle.data,
 		    m->u.bundle.len);
@@ -222,6 +229,9 @@ same(const struct net_msg *a, const struct net_msg *b)
 	case NET_PING:
 	case NET_PENDING:
 		return true;
+	case NET_WANT:
+		return a->u.want.seq == b->u.want.seq &&
+		    memcmp(a->u.want.author, b->u.want.author, 32) == 0;
 	case NET_BUNDLE:
 		return a->u.bundle.more == b->u.bundle.more &&
 		    a->u.bundle.len == b->u.bundle.len &&

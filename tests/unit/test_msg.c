@@ -601,6 +601,7 @@ encode_all(struct core_buf *out, int type)
 	case NET_PING: net_msg_simple(out, NET_PING); break;
 	case NET_BUNDLE: net_msg_bundle(out, true, fill, 20); break;
 	case NET_PENDING: net_msg_simple(out, NET_PENDING); break;
+	case NET_WANT: net_msg_want(out, digest, 7); break;
 	}
 }
 
@@ -613,7 +614,7 @@ test_truncated_trailing(void)
 	int t;
 
 	start();
-	for (t = NET_HELLO; t <= NET_PENDING; t++) {
+	for (t = NET_HELLO; t <= NET_WANT; t++) {
 		core_buf_init(&out);
 		encode_all(&out, t);
 		T_EQ_INT(rc_of(out.data, out.len), 0);
