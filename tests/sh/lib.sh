@@ -66,3 +66,126 @@ finish() {
 	[ "$T_FAIL" -eq 0 ]
 	exit $?
 }
+
+# --- network helpers ---------------------------------------------------------
+# For tests that run `dugnad serve` (t_net.sh).  Each daemon of directory
+# D logs to D.log (appended over restarts) and keeps its process id in
+# D.pid; every daemon started is killed when the test exits (net_trap).
+#
+#   wait_for SECONDS command...   runs the command every 0.1 s until it
+#                                 succeeds (0) or SECONDS (whole) pass (1)
+#   start_daemon D [ADDR:PORT]    serve (on 127.0.0.1:0: a free port) and
+#                                 wait until ready; sets DPID, DADDR
+#   spawn_daemon D [ADDR:PORT]    the same without waiting; sets DPID
+#   stop_daemon D [SIGNAL]        stops it (TERM); sets SD_RC (124: had to
+#                                 be killed after 10 s)
+#   crash_daemon D                kill -9, reaped
+#   make_member A B NAME          B (new) joins A's network by bundles
+NET_PIDS=""
+DPID=""
+DADDR=""
+SD_RC=0
+
+net_now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+wait_for() {
+	wf_end=$(($(net_now_ms) + $1 * 1000))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$(net_now_ms)" -ge "$wf_end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# True while the process runs (a zombie waiting to be reaped does not).
+proc_alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	! sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^[ZX]'
+}
+proc_gone() { ! proc_alive "$1"; }
+
+# The number of "listening on" lines in a daemon's log.
+net_listen_lines() {
+	if [ -f "$1.log" ]; then grep -c ' listening on ' "$1.log" || :; else echo 0; fi
+}
+
+# Ready: listening (one more "listening on" line than $2) and the
+# control socket is there.
+net_ready() {
+	[ "$(net_listen_lines "$1")" -gt "$2" ] && [ -S "$1/ctl" ]
+}
+
+# Starts a daemon and returns at once; sets DPID.
+spawn_daemon() {
+	"$DUGNAD_BIN" --dir "$1" serve --listen "${2:-127.0.0.1:0}" \
+		</dev/null >>"$1.out" 2>>"$1.log" &
+	DPID=$!
+	NET_PIDS="$NET_PIDS $DPID"
+	echo "$DPID" >"$1.pid"
+}
+
+start_daemon() {
+	sd_before=$(net_listen_lines "$1")
+	spawn_daemon "$@"
+	DADDR=""
+	wait_for 10 net_ready "$1" "$sd_before" || return 1
+	DADDR=$(sed -n 's/^.* listening on //p' "$1.log" | tail -n 1)
+	[ -n "$DADDR" ]
+}
+
+# Sends a signal and waits for the exit; SD_RC is the exit status.
+stop_daemon() {
+	sd_pid=$(cat "$1.pid")
+	kill "-${2:-TERM}" "$sd_pid" 2>/dev/null
+	if ! wait_for 10 proc_gone "$sd_pid"; then
+		kill -9 "$sd_pid" 2>/dev/null
+		wait "$sd_pid" 2>/dev/null
+		SD_RC=124
+		return 1
+	fi
+	wait "$sd_pid" 2>/dev/null
+	SD_RC=$?
+	[ "$SD_RC" -eq 0 ]
+}
+
+crash_daemon() { stop_daemon "$1" KILL; }
+
+kill_daemons() {
+	for kd_pid in $NET_PIDS; do
+		if proc_alive "$kd_pid"; then
+			kill -9 "$kd_pid" 2>/dev/null
+			wait "$kd_pid" 2>/dev/null
+		fi
+	done
+}
+
+# Kills every daemon when the test ends, whatever way it ends.
+net_trap() {
+	trap 'kill_daemons; rm -rf "$TMP"' EXIT
+	trap 'exit 130' INT TERM HUP
+}
+
+# The full node id of the node in directory $1.
+node_id_of() {
+	dg --dir "$1" --json id 2>/dev/null |
+		sed -n 's/^{"id":"\([a-z0-9]*\)".*/\1/p'
+}
+
+# B (a new directory) joins A's network with a pre-approved invite, the
+# requests and the welcome carried as bundle files.  Run it while no
+# daemon runs on A.
+make_member() {
+	mm_code=$(dg --dir "$1" --json invite --approved 2>/dev/null |
+		sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+	[ -n "$mm_code" ] || return 1
+	dg --dir "$2" init >/dev/null 2>&1 || return 1
+	mm_id=$(node_id_of "$2")
+	[ -n "$mm_id" ] || return 1
+	dg --dir "$2" join "$mm_code" --name "$3" >/dev/null 2>&1 &&
+		dg --dir "$2" bundle export "$2.req" >/dev/null 2>&1 &&
+		dg --dir "$1" bundle import "$2.req" >/dev/null 2>&1 &&
+		dg --dir "$1" bundle export "$2.welcome" --for "$mm_id" \
+			>/dev/null 2>&1 &&
+		dg --dir "$2" bundle import "$2.welcome" >/dev/null 2>&1
+}
