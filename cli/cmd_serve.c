@@ -133,6 +133,11 @@ cmd_serve(struct cli *c, int argc, char **argv)
 			   "this machine); choose another with --listen",
 		    listen ? listen : "-");
 		return EXIT_UNAVAIL;
+	case DG_EIO:
+		cli_err(c, "cannot create the control socket in %s (see the "
+			   "line above); check the directory's permissions",
+		    c->dir);
+		return EXIT_IOERR;
 	default:
 		return cli_fail(c, rc, "the node stopped");
 	}

@@ -23,6 +23,7 @@
 #define NET_PING_MS 30000         /* nothing sent: send a PING */
 #define NET_TICK_MS 1000          /* session and dialer housekeeping */
 #define NET_LINGER_MS 2000        /* a refusal's wait for its write */
+#define NET_WANTS_MAX 1024        /* WANTs taken from one connection */
 #define NET_WQ_HIGH (4u << 20)    /* stop reading the store to send */
 #define NET_WQ_LOW (1u << 20)     /* start again */
 #define NET_PEND_ENTRIES 8192     /* ingest after this many entries */
@@ -99,6 +100,7 @@ struct net_sess {
 	bool join_wait;        /* responder: the request waits for approval */
 	struct core_buf welcome; /* newcomer: the welcome bundle so far */
 	uint64_t expect;       /* entries the peer said it holds */
+	size_t wants;          /* WANTs received */
 
 	/* batches received, ingested together */
 	uint8_t **frames;
@@ -186,6 +188,7 @@ struct net_node {
 	uint64_t deadline;     /* uv_now ms, 0 = none */
 	struct net_sync_report *rep;
 	int result;
+	struct sigaction old_pipe; /* restored by net_node_free */
 	bool done;
 };
 

@@ -775,7 +775,7 @@ ctl_open(struct net_node *nn)
 		return DG_EBUSY;
 	(void)unlink(nn->ctl_path);
 	if (uv_pipe_init(&nn->loop, &nn->ctl, 0) != 0)
-		return DG_ENET;
+		return DG_EIO;
 	nn->ctl.data = nn;
 	nn->ctl_open = true;
 	old = umask(077);
@@ -785,7 +785,10 @@ ctl_open(struct net_node *nn)
 		rc = uv_listen((uv_stream_t *)&nn->ctl, 16, on_ctl_conn);
 	if (rc == 0 && chmod(nn->ctl_path, 0600) != 0)
 		rc = UV_EPERM;
-	return rc == 0 ? 0 : DG_ENET;
+	if (rc != 0)
+		net_log(nn, "cannot create the control socket %s: %s",
+		    nn->ctl_path, uv_strerror(rc));
+	return rc == 0 ? 0 : DG_EIO;
 }
 
 /* --- listening ------------------------------------------------------------ */
@@ -870,10 +873,17 @@ net_node_new(struct store_node *n, const struct net_config *cfg,
 	/* A peer that goes away while we write must be an EPIPE from the
 	 * write, not a SIGPIPE that kills the node: libuv does not mask
 	 * it (sockets are written with write(2), not send(MSG_NOSIGNAL)). */
-	signal(SIGPIPE, SIG_IGN);
 	nn = calloc(1, sizeof *nn);
 	if (nn == NULL)
 		return DG_ENOMEM;
+	{
+		struct sigaction ign;
+
+		memset(&ign, 0, sizeof ign);
+		ign.sa_handler = SIG_IGN;
+		sigemptyset(&ign.sa_mask);
+		(void)sigaction(SIGPIPE, &ign, &nn->old_pipe);
+	}
 	nn->sk = sodium_malloc(64);
 	if (nn->sk == NULL) {
 		free(nn);
@@ -960,6 +970,7 @@ net_node_free(struct net_node *nn)
 		nn->dials = d->next;
 		free(d);
 	}
+	(void)sigaction(SIGPIPE, &nn->old_pipe, NULL);
 	sodium_free(nn->sk);
 	free(nn);
 }

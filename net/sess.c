@@ -380,14 +380,26 @@ want_missing(struct net_sess *s)
 	uint64_t head;
 	size_t i;
 
+	const uint8_t *asked[8];
+	size_t k, nasked = 0;
+
 	core_buf_init(&b);
-	for (i = 0; i < s->nbatches && s->state == SESS_OPEN; i++) {
+	for (i = 0; i < s->nbatches && s->state == SESS_OPEN &&
+	    nasked < 8; i++) {
 		bt = &s->batches[i];
 		if (bt->n == 0 || core_entry_decode(bt->e[0].hdr,
 				      bt->e[0].hlen, &h) != 0 ||
 		    store_node_head(s->node->store, bt->author, &head) != 0 ||
 		    head + 1 >= h.seq)
 			continue;
+		/* once per author: the resend covers every later batch */
+		for (k = 0; k < nasked; k++) {
+			if (memcmp(asked[k], bt->author, 32) == 0)
+				break;
+		}
+		if (k < nasked)
+			continue;
+		asked[nasked++] = bt->author;
 		net_msg_want(&b, bt->author, head);
 		(void)send_msg(s, &b);
 	}
@@ -431,7 +443,7 @@ flush_pending(struct net_sess *s)
 	s->entries_in += rep.entries;
 	if (nn->rep != NULL)
 		nn->rep->received += rep.entries;
-	if (rep.forks > 0)
+	if (rep.forks_new > 0)
 		net_alert(nn, "fork: %s", rep.first_problem);
 	if (rep.bad > 0) {
 		net_alert(nn, "%s sent forged or broken entries and was "
@@ -903,8 +915,18 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		}
 		rc = on_request(s, &m.u.request);
 		break;
-	case NET_WANT:
-		if (!s->heads_done && !s->in_sync) {
+	case NET_WANT: {
+		uint64_t mine = 0;
+
+		/* Only for a log this node holds, below its head and below
+		 * what the peer was thought to hold, and a bounded number of
+		 * times: each one makes this node send a run again. */
+		if ((!s->heads_done && !s->in_sync) ||
+		    ++s->wants > NET_WANTS_MAX ||
+		    store_node_head(nn->store, m.u.want.author, &mine) != 0 ||
+		    m.u.want.seq >= mine ||
+		    m.u.want.seq >= frontier_get(&s->remote,
+			m.u.want.author)) {
 			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 			    "unexpected WANT");
 			rc = DG_EPROTO;
@@ -915,6 +937,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		if (rc == 0)
 			net_sess_pump(s);
 		break;
+	}
 	case NET_PENDING:
 		if (!s->join || !s->initiator) {
 			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,

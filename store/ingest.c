@@ -361,10 +361,21 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 			    "refused", bt->author, h.seq);
 			return 1;
 		}
+		{
+			uint8_t key[40];
+			MDB_val v;
+
+			/* a proof already kept is not news */
+			memcpy(key, bt->author, 32);
+			store_be64(key + 32, h.seq);
+			if (store_get(g->t, DBI_FORKS, key, sizeof key,
+				&v) != 0)
+				g->rep->forks_new++;
+			g->rep->forks++;
+		}
 		rc = keep_fork(g->t, &have, &bt->e[first], h.seq);
 		if (rc != 0)
 			return rc;
-		g->rep->forks++;
 		g->rep->refused += bt->n - first;
 		problem(g->rep, "two different entries hold one place (a fork): "
 		    "the proof is kept and nothing after it is taken",

@@ -123,6 +123,7 @@ struct store_ingest {
 	size_t refused;      /* refused entries (unknown or revoked author,
 			      * broken chain, bad signature, past a fork) */
 	size_t forks;        /* forks found */
+	size_t forks_new;    /* of which no proof was kept before */
 	size_t requests;     /* join requests waiting for approval */
 	size_t admitted;     /* join requests admitted at once (--approved) */
 	size_t uncounted;    /* kept, but written after the author's
