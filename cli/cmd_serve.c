@@ -473,9 +473,11 @@ cmd_status(struct cli *c, int argc, char **argv)
 	bool has_net, running = c->daemon != NULL;
 	int rc;
 
-	(void)argv;
-	if (argc > 1) {
-		cli_err(c, "usage: dugnad status");
+	/* `dugnad status --json` as well as `dugnad --json status` */
+	if (argc == 2 && strcmp(argv[1], "--json") == 0)
+		c->json = true;
+	else if (argc > 1) {
+		cli_err(c, "usage: dugnad status [--json]");
 		return EXIT_USAGE;
 	}
 	rc = cli_open(c, false, &n);

@@ -62,7 +62,7 @@ static const struct cli_cmd commands[] = {
 	    "known peers the node dials" },
 	{ "sync", cmd_sync, CLI_DAEMON, "sync [HOST:PORT]",
 	    "sync once with a peer (or every known peer) and exit" },
-	{ "status", cmd_status, CLI_DAEMON, "status", "this node, its peers and alerts" },
+	{ "status", cmd_status, CLI_DAEMON, "status [--json]", "this node, its peers and alerts" },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
