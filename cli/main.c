@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -206,10 +207,19 @@ struct capture {
 static int
 capture_start(struct capture *k, int fd)
 {
+	int mfd;
+
 	k->fd = fd;
-	k->tmp = tmpfile();
-	if (k->tmp == NULL)
+	/* In memory, never on disk: the output is plaintext of the
+	 * directory (list, show, log). */
+	mfd = (int)syscall(SYS_memfd_create, "dugnad-output", 1u /* CLOEXEC */);
+	if (mfd < 0)
 		return -1;
+	k->tmp = fdopen(mfd, "w+");
+	if (k->tmp == NULL) {
+		close(mfd);
+		return -1;
+	}
 	fflush(fd == 1 ? stdout : stderr);
 	k->saved = dup(fd);
 	if (k->saved < 0 || dup2(fileno(k->tmp), fd) < 0) {
@@ -233,6 +243,8 @@ capture_end(struct capture *k, struct core_buf *into)
 	rewind(k->tmp);
 	while ((n = fread(chunk, 1, sizeof chunk, k->tmp)) > 0)
 		core_buf_add(into, chunk, n);
+	sodium_memzero(chunk, sizeof chunk);
+	(void)!ftruncate(fileno(k->tmp), 0);
 	fclose(k->tmp);
 }
 
@@ -247,7 +259,10 @@ cli_daemon_run(void *ctx, struct store_node *n, int argc, char **argv,
 	int rc;
 
 	cmd = find_cmd(argv[0]);
-	if (cmd == NULL || cmd->via != CLI_DAEMON) {
+	/* sync is the daemon's own (NET_CTL_SYNC): run as a command it
+	 * would start a second loop inside this one */
+	if (cmd == NULL || cmd->via != CLI_DAEMON ||
+	    strcmp(cmd->name, "sync") == 0) {
 		core_buf_printf(err, "dugnad: '%.40s' cannot run through the "
 		    "daemon\n", argv[0]);
 		return EXIT_USAGE;

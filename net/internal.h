@@ -31,6 +31,8 @@
 #define NET_TIME_SKEW 600         /* seconds a handshake's time may be off */
 #define NET_REPLAY_MAX 4096       /* handshakes remembered against replay */
 #define NET_SESS_MAX 64           /* connections at once */
+#define NET_HS_MAX 16             /* of them not yet authenticated */
+#define NET_MSG1_MS 3000          /* a responder's wait for msg1 */
 #define NET_PSKS 64               /* handshake keys tried */
 #define NET_ALERTS NET_STATUS_ALERTS /* alerts kept for status */
 #define NET_BACKOFF_MIN_MS 1000
@@ -89,21 +91,30 @@ struct net_sess {
 	struct frontier remote;
 	uint8_t *their_heads;  /* HEADS being received (72-byte records) */
 	size_t ntheir, captheir;
+	size_t heads_seen;     /* heads announced, kept or not */
+	uint8_t last_head[32]; /* the last author announced */
+	bool has_last_head;
 	uint8_t *our_heads;    /* our heads when HELLO was sent */
 	size_t nour;
 	uint8_t hello_digest[32];
 	bool got_hello, heads_done, catching_up, sent_done;
 	bool got_done, got_synced, in_sync, live;
+	bool synced_reported;
 
 	/* joining over the network (the psk was an invite's) */
 	bool join;             /* a newcomer's session */
 	bool join_wait;        /* responder: the request waits for approval */
 	struct core_buf welcome; /* newcomer: the welcome bundle so far */
+	bool got_request;      /* responder: one REQUEST a connection */
+	bool welcomed;         /* responder: the welcome was built */
+	struct core_buf wbundle; /* responder: the welcome being sent */
+	size_t woff;           /* bytes of it sent */
 	uint64_t expect;       /* entries the peer said it holds */
 	size_t wants;          /* WANTs received */
 
 	/* batches received, ingested together */
 	uint8_t **frames;
+	size_t *framelens;
 	size_t nframes, capframes;
 	struct core_bundle_batch *batches;
 	size_t nbatches, capbatches;
@@ -183,6 +194,14 @@ struct net_node {
 	char alerts[NET_ALERTS][NET_ALERT_LEN];
 	size_t nalerts, alert_next;
 
+	struct net_sess *welcoming; /* the one welcome being sent */
+	/* the handshake keys a responder tries (network keys newest first,
+	 * then join keys), worked out when the store changes, not for each
+	 * stranger's first message; sodium_malloc, NET_PSKS * 32 bytes */
+	uint8_t (*psks)[32];
+	size_t npsk, nnet;
+	bool psks_stale;
+
 	/* one-shot sync or join */
 	bool joining;          /* net_node_join: dial with the invite's key */
 	uint64_t deadline;     /* uv_now ms, 0 = none */
@@ -217,6 +236,8 @@ void net_node_changed(struct net_node *nn);
 /* A session ended or reached sync; d may be NULL. */
 void net_node_sess_done(struct net_node *nn, struct net_sess *s);
 void net_node_sess_synced(struct net_node *nn, struct net_sess *s);
+/* Recomputes nn->psks. */
+void net_node_psks_refresh(struct net_node *nn);
 /* Remembers msg1's ephemeral key; false when seen before (a replay). */
 bool net_node_replay_check(struct net_node *nn, const uint8_t e[32],
     uint64_t time);

@@ -114,6 +114,29 @@ close_non_members(struct net_node *nn)
 }
 
 void
+net_node_psks_refresh(struct net_node *nn)
+{
+	nn->nnet = store_node_psks(nn->store, nn->psks, NET_PSKS);
+	nn->npsk = nn->nnet + store_node_join_psks(nn->store,
+	    nn->psks + nn->nnet, NET_PSKS - nn->nnet);
+}
+
+/* Newcomers approved while they wait get their welcome, one at a time. */
+static void
+welcome_waiting(struct net_node *nn)
+{
+	struct net_sess *s, *next;
+
+	for (s = nn->sessions; s != NULL && nn->welcoming == NULL; s = next) {
+		next = s->next;
+		if (s->state == SESS_OPEN && s->join_wait &&
+		    store_node_member_check(nn->store, s->peer) == 0 &&
+		    net_sess_welcome(s) != 0 && s->state != SESS_CLOSING)
+			net_sess_close(s, DG_EIO, "cannot send the welcome");
+	}
+}
+
+void
 net_node_changed(struct net_node *nn)
 {
 	struct net_sess *s, *next;
@@ -126,17 +149,16 @@ net_node_changed(struct net_node *nn)
 		return;
 	memcpy(nn->digest, digest, 32);
 	nn->entries = entries;
+	/* at most once a second (on_tick): walking the invites costs
+	 * more than a bulk transfer's batches can afford */
+	nn->psks_stale = true;
 	close_non_members(nn);
 	for (s = nn->sessions; s != NULL; s = next) {
 		next = s->next;
 		if (s->state == SESS_OPEN && s->live)
 			net_sess_pump(s);
-		/* a newcomer waiting on this node was approved */
-		if (s->state == SESS_OPEN && s->join_wait &&
-		    store_node_member_check(nn->store, s->peer) == 0 &&
-		    net_sess_welcome(s) != 0 && s->state != SESS_CLOSING)
-			net_sess_close(s, DG_EIO, "cannot send the welcome");
 	}
+	welcome_waiting(nn);
 }
 
 static struct net_dial *
@@ -281,8 +303,11 @@ net_node_sess_synced(struct net_node *nn, struct net_sess *s)
 		}
 		nn->done = true;
 		nn->result = 0;
+		/* what is queued (our SYNCED, a resend) still goes out: the
+		 * loop ends when the session's handles are closed */
+		s->linger = true;
 		net_sess_close(s, 0, "done");
-		uv_stop(&nn->loop);
+		uv_timer_stop(&nn->tick);
 		return;
 	}
 	if (dedupe(nn, s))
@@ -472,6 +497,11 @@ on_tick(uv_timer_t *t)
 		net_node_changed(nn);
 	else
 		net_log(nn, "cannot read the store");
+	if (nn->psks_stale) {
+		nn->psks_stale = false;
+		net_node_psks_refresh(nn);
+	}
+	welcome_waiting(nn);
 	for (d = nn->dials; d != NULL; d = d->next) {
 		if (d->from_book && d->sess == NULL && !d->resolving &&
 		    now >= d->next_try && !connected_to(nn, d))
@@ -622,7 +652,7 @@ ctl_request(struct ctl_conn *c, const uint8_t *p, size_t len)
 		core_buf_fini(&err);
 		reload_book(nn);
 		net_node_changed(nn);
-		on_tick(&nn->tick); /* dial new peers now */
+		on_tick(&nn->tick); /* dial new peers, new invites' keys */
 		break;
 	case NET_CTL_STATUS:
 		/* `dugnad status` runs as a command; this answers "is a
@@ -885,7 +915,13 @@ net_node_new(struct store_node *n, const struct net_config *cfg,
 		(void)sigaction(SIGPIPE, &ign, &nn->old_pipe);
 	}
 	nn->sk = sodium_malloc(64);
-	if (nn->sk == NULL) {
+	nn->psks = sodium_malloc(NET_PSKS * 32);
+	if (nn->sk == NULL || nn->psks == NULL) {
+		if (nn->sk != NULL)
+			sodium_free(nn->sk);
+		if (nn->psks != NULL)
+			sodium_free(nn->psks);
+		(void)sigaction(SIGPIPE, &nn->old_pipe, NULL);
 		free(nn);
 		return DG_ENOMEM;
 	}
@@ -902,6 +938,7 @@ net_node_new(struct store_node *n, const struct net_config *cfg,
 	store_node_sk(n, nn->sk);
 	if (store_node_digest(n, nn->digest, NULL, &nn->entries) != 0)
 		memset(nn->digest, 0, 32);
+	net_node_psks_refresh(nn);
 	*out = nn;
 	return 0;
 }
@@ -972,6 +1009,7 @@ net_node_free(struct net_node *nn)
 	}
 	(void)sigaction(SIGPIPE, &nn->old_pipe, NULL);
 	sodium_free(nn->sk);
+	sodium_free(nn->psks);
 	free(nn);
 }
 

@@ -31,6 +31,7 @@
 
 #define NAME_LEN (CORE_ADDR_TEXT_MAX + 20)
 #define THEIR_HEADS_MAX 1000000 /* authors a peer may announce */
+#define NET_REMOTE_EXTRA 65536  /* authors learnt from a peer's batches */
 #define RUN_BYTES (NET_FRAME_MAX - CORE_BODY_MAX - 1024)
 
 struct wreq {
@@ -62,6 +63,7 @@ wr64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)v;
 }
 static void flush_pending(struct net_sess *s);
+static void welcome_pump(struct net_sess *s);
 
 static void
 short_id(const uint8_t pk[32], char out[16])
@@ -165,8 +167,12 @@ on_write(uv_write_t *req, int status)
 		net_sess_close(s, DG_ENET, "the connection broke while sending");
 		return;
 	}
-	if (s->state == SESS_OPEN && s->wqueued < NET_WQ_LOW)
-		net_sess_pump(s);
+	if (s->state == SESS_OPEN && s->wqueued < NET_WQ_LOW) {
+		if (s->wbundle.len > 0)
+			welcome_pump(s);
+		else
+			net_sess_pump(s);
+	}
 }
 
 static void
@@ -359,7 +365,7 @@ pending_free(struct net_sess *s)
 	size_t i;
 
 	for (i = 0; i < s->nframes; i++) {
-		sodium_memzero(s->frames[i], 0);
+		sodium_memzero(s->frames[i], s->framelens[i]);
 		free(s->frames[i]);
 	}
 	for (i = 0; i < s->nbatches; i++)
@@ -368,42 +374,42 @@ pending_free(struct net_sess *s)
 	s->pend_entries = s->pend_bytes = 0;
 }
 
-/* Some batches started past what this node holds (the peer thought it
- * held more: an earlier batch was refused, say before its author's
- * admission arrived): ask for them again from the real head. */
+/* After an import that refused a batch for starting past this node's
+ * head (the peer thought it held more) or that changed the members (an
+ * author refused earlier in the session may count now): for every log
+ * the peer holds further than this node, tell it where this node really
+ * is, and it sends from there (WANT).  Not after other refusals: an
+ * author refused for good would be asked for again and again. */
 static void
 want_missing(struct net_sess *s)
 {
-	struct core_bundle_batch *bt;
-	struct core_hdr h;
 	struct core_buf b;
-	uint64_t head;
-	size_t i;
+	uint8_t *heads = NULL;
+	size_t i, j = 0, count = 0;
+	uint64_t theirs, mine;
+	int c;
 
-	const uint8_t *asked[8];
-	size_t k, nasked = 0;
-
+	if (store_node_heads(s->node->store, &heads, &count) != 0)
+		return;
 	core_buf_init(&b);
-	for (i = 0; i < s->nbatches && s->state == SESS_OPEN &&
-	    nasked < 8; i++) {
-		bt = &s->batches[i];
-		if (bt->n == 0 || core_entry_decode(bt->e[0].hdr,
-				      bt->e[0].hlen, &h) != 0 ||
-		    store_node_head(s->node->store, bt->author, &head) != 0 ||
-		    head + 1 >= h.seq)
+	for (i = 0; i < s->remote.n && s->state == SESS_OPEN; i++) {
+		const uint8_t *r = s->remote.recs + i * 40;
+
+		theirs = rd64(r + 32);
+		mine = 0;
+		/* both lists are in author order: walk them together */
+		while (j < count && (c = memcmp(heads + j * STORE_HEAD_REC, r,
+		    32)) < 0)
+			j++;
+		if (j < count && memcmp(heads + j * STORE_HEAD_REC, r, 32) == 0)
+			mine = rd64(heads + j * STORE_HEAD_REC + 32);
+		if (theirs <= mine)
 			continue;
-		/* once per author: the resend covers every later batch */
-		for (k = 0; k < nasked; k++) {
-			if (memcmp(asked[k], bt->author, 32) == 0)
-				break;
-		}
-		if (k < nasked)
-			continue;
-		asked[nasked++] = bt->author;
-		net_msg_want(&b, bt->author, head);
+		net_msg_want(&b, r, mine);
 		(void)send_msg(s, &b);
 	}
 	core_buf_fini(&b);
+	free(heads);
 }
 
 /* Ingests the batches received so far in one transaction. */
@@ -430,7 +436,8 @@ flush_pending(struct net_sess *s)
 	b.nbatches = s->nbatches;
 	b.batches = s->batches;
 	rc = store_node_ingest(nn->store, &b, &rep);
-	if (rc == 0 && rep.gaps > 0 && rep.bad == 0)
+	if (rc == 0 && rep.bad == 0 && (rep.gaps > 0 ||
+		(rep.members_changed && rep.refused > 0)))
 		want_missing(s);
 	pending_free(s);
 	if (rc != 0) {
@@ -470,11 +477,17 @@ take_batch(struct net_sess *s, uint8_t *frame, size_t len,
 	void *g;
 
 	if (s->nframes == s->capframes) {
-		s->capframes = s->capframes ? 2 * s->capframes : 16;
-		g = realloc(s->frames, s->capframes * sizeof *s->frames);
+		size_t cap = s->capframes ? 2 * s->capframes : 16;
+
+		g = realloc(s->frames, cap * sizeof *s->frames);
 		if (g == NULL)
 			return DG_ENOMEM;
 		s->frames = g;
+		g = realloc(s->framelens, cap * sizeof *s->framelens);
+		if (g == NULL)
+			return DG_ENOMEM;
+		s->framelens = g;
+		s->capframes = cap;
 	}
 	if (s->nbatches == s->capbatches) {
 		s->capbatches = s->capbatches ? 2 * s->capbatches : 16;
@@ -483,11 +496,14 @@ take_batch(struct net_sess *s, uint8_t *frame, size_t len,
 			return DG_ENOMEM;
 		s->batches = g;
 	}
-	/* The peer holds what it sends (the store checks the rest). */
+	/* The peer holds what it sends (the store checks the rest); the
+	 * record of it is bounded, whatever authors a peer makes up. */
 	if (core_entry_decode(bt->e[bt->n - 1].hdr, bt->e[bt->n - 1].hlen,
 		&h) == 0 && memcmp(h.author, bt->author, 32) == 0 &&
+	    s->remote.n < s->nour + NET_REMOTE_EXTRA &&
 	    frontier_set(&s->remote, bt->author, h.seq, false) != 0)
 		return DG_ENOMEM;
+	s->framelens[s->nframes] = len;
 	s->frames[s->nframes++] = frame;
 	s->batches[s->nbatches++] = *bt;
 	bt->e = NULL; /* now owned by the pending list */
@@ -499,8 +515,11 @@ take_batch(struct net_sess *s, uint8_t *frame, size_t len,
 static void
 check_synced(struct net_sess *s)
 {
-	if (s->in_sync || (s->got_done && s->got_synced))
+	if (!s->synced_reported && (s->in_sync ||
+		(s->got_done && s->got_synced))) {
+		s->synced_reported = true;
 		net_node_sess_synced(s->node, s);
+	}
 }
 
 /* Our heads at HELLO time: what the peer holds if the digests match. */
@@ -637,37 +656,70 @@ send_request(struct net_sess *s)
 	return rc;
 }
 
+/* Sends pieces of the welcome while the write queue has room. */
+static void
+welcome_pump(struct net_sess *s)
+{
+	struct core_buf b;
+	size_t n;
+
+	core_buf_init(&b);
+	while (s->state == SESS_OPEN && s->woff < s->wbundle.len &&
+	    s->wqueued < NET_WQ_HIGH) {
+		n = s->wbundle.len - s->woff;
+		if (n > NET_CHUNK_MAX)
+			n = NET_CHUNK_MAX;
+		net_msg_bundle(&b, s->woff + n < s->wbundle.len,
+		    (const uint8_t *)s->wbundle.data + s->woff, n);
+		if (send_msg(s, &b) != 0)
+			break;
+		s->woff += n;
+	}
+	core_buf_fini(&b);
+	if (s->woff == s->wbundle.len && s->wbundle.len > 0) {
+		core_buf_fini(&s->wbundle);
+		core_buf_init(&s->wbundle);
+		if (s->node->welcoming == s)
+			s->node->welcoming = NULL;
+	}
+}
+
 /* Responder: the newcomer is a member now; send it the welcome bundle
- * (everything, sealed to its key) in pieces. */
+ * (everything, sealed to its key) in pieces, once per connection.  The
+ * bundle is the whole store, so one is built at a time on this node: a
+ * member asking again and again (it can read the invites) costs one
+ * store's worth of memory, not one per request. */
 int
 net_sess_welcome(struct net_sess *s)
 {
-	struct core_buf bundle, b;
-	size_t count = 0, off, n;
+	struct net_node *nn = s->node;
+	size_t count = 0;
 	char name[NAME_LEN];
 	int rc;
 
-	core_buf_init(&bundle);
-	core_buf_init(&b);
-	rc = store_node_bundle(s->node->store, 2, s->peer, NULL, &bundle,
+	if (s->welcomed)
+		return 0;
+	if (nn->welcoming != NULL) {
+		net_sess_refuse(s, NET_ERR_BUSY, DG_EBUSY, "another newcomer "
+		    "is being welcomed; try again in a minute");
+		return DG_EBUSY;
+	}
+	core_buf_init(&s->wbundle);
+	rc = store_node_bundle(nn->store, 2, s->peer, NULL, &s->wbundle,
 	    &count);
-	for (off = 0; rc == 0 && off < bundle.len; off += n) {
-		n = bundle.len - off;
-		if (n > NET_CHUNK_MAX)
-			n = NET_CHUNK_MAX;
-		net_msg_bundle(&b, off + n < bundle.len,
-		    (const uint8_t *)bundle.data + off, n);
-		rc = send_msg(s, &b);
+	if (rc != 0) {
+		core_buf_fini(&s->wbundle);
+		core_buf_init(&s->wbundle);
+		return rc;
 	}
-	core_buf_fini(&bundle);
-	core_buf_fini(&b);
-	if (rc == 0) {
-		s->join_wait = false;
-		s->entries_out += count;
-		net_log(s->node, "welcomed %s with %zu entries", who(s, name),
-		    count);
-	}
-	return rc;
+	s->welcomed = true;
+	s->woff = 0;
+	s->join_wait = false;
+	s->entries_out += count;
+	nn->welcoming = s;
+	net_log(nn, "welcoming %s with %zu entries", who(s, name), count);
+	welcome_pump(s);
+	return 0;
 }
 
 static int
@@ -680,6 +732,12 @@ on_request(struct net_sess *s, const struct core_join_request *req)
 	uint8_t role = 0;
 	int rc;
 
+	if (s->got_request) {
+		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "a second join "
+		    "request");
+		return DG_EPROTO;
+	}
+	s->got_request = true;
 	if (memcmp(req->pk, s->peer, 32) != 0) {
 		net_sess_refuse(s, NET_ERR_JOIN, DG_EPROTO, "the join request is not "
 		    "this node's own");
@@ -773,6 +831,72 @@ on_welcome(struct net_sess *s, const uint8_t *p, size_t len, bool more)
 	return 0;
 }
 
+/* True when author is one of the logs we hold (our_heads is in author
+ * order). */
+static bool
+we_hold(const struct net_sess *s, const uint8_t *author)
+{
+	size_t lo = 0, hi = s->nour, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = memcmp(s->our_heads + mid * STORE_HEAD_REC, author, 32);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* A HEADS message: authors strictly ascending across the messages (so
+ * the peer cannot make the insertions quadratic), and only the heads of
+ * logs this node holds are kept: nothing is sent for the others, so
+ * what is kept is bounded by what this node holds. */
+static int
+take_heads(struct net_sess *s, const struct net_msg *m)
+{
+	const struct net_head *h;
+	uint8_t *r;
+	void *g;
+	size_t i;
+
+	s->heads_seen += m->u.heads.n;
+	if (s->heads_seen > THEIR_HEADS_MAX) {
+		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "too many heads");
+		return DG_EPROTO;
+	}
+	for (i = 0; i < m->u.heads.n; i++) {
+		h = &m->u.heads.h[i];
+		if (s->has_last_head && memcmp(h->author, s->last_head,
+		    32) <= 0) {
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			    "heads out of order");
+			return DG_EPROTO;
+		}
+		memcpy(s->last_head, h->author, 32);
+		s->has_last_head = true;
+		if (!we_hold(s, h->author))
+			continue;
+		if (s->ntheir == s->captheir) {
+			s->captheir = s->captheir ? 2 * s->captheir : 64;
+			g = realloc(s->their_heads,
+			    s->captheir * STORE_HEAD_REC);
+			if (g == NULL)
+				return DG_ENOMEM;
+			s->their_heads = g;
+		}
+		r = s->their_heads + s->ntheir++ * STORE_HEAD_REC;
+		memcpy(r, h->author, 32);
+		wr64(r + 32, h->seq);
+		memcpy(r + 40, h->hash, 32);
+	}
+	return 0;
+}
+
 static int
 on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 {
@@ -781,7 +905,6 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 	struct core_buf b;
 	char name[NAME_LEN];
 	uint8_t digest[32];
-	void *g;
 	int rc;
 
 	rc = net_msg_decode(frame, len, &m);
@@ -789,6 +912,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		net_log(nn, "%s sent a malformed message (%s); disconnected",
 		    who(s, name), dg_strerror(rc));
 		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "malformed message");
+		sodium_memzero(frame, len);
 		free(frame);
 		return DG_EPROTO;
 	}
@@ -796,6 +920,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		flush_pending(s);
 	if (s->state != SESS_OPEN) {
 		net_msg_fini(&m);
+		sodium_memzero(frame, len);
 		free(frame);
 		return DG_ECLOSED;
 	}
@@ -806,6 +931,7 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 		    "a newcomer's session carries its join only");
 		net_msg_fini(&m);
+		sodium_memzero(frame, len);
 		free(frame);
 		return DG_EPROTO;
 	}
@@ -840,29 +966,9 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 			rc = DG_EPROTO;
 			break;
 		}
-		if (s->ntheir + m.u.heads.n > THEIR_HEADS_MAX) {
-			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "too many heads");
-			rc = DG_EPROTO;
+		rc = take_heads(s, &m);
+		if (rc != 0)
 			break;
-		}
-		if (s->ntheir + m.u.heads.n > s->captheir) {
-			s->captheir = s->ntheir + m.u.heads.n + 64;
-			g = realloc(s->their_heads,
-			    s->captheir * STORE_HEAD_REC);
-			if (g == NULL) {
-				rc = DG_ENOMEM;
-				break;
-			}
-			s->their_heads = g;
-		}
-		for (size_t i = 0; i < m.u.heads.n; i++) {
-			uint8_t *r = s->their_heads + s->ntheir++ *
-			    STORE_HEAD_REC;
-
-			memcpy(r, m.u.heads.h[i].author, 32);
-			wr64(r + 32, m.u.heads.h[i].seq);
-			memcpy(r + 40, m.u.heads.h[i].hash, 32);
-		}
 		if (!m.u.heads.more)
 			rc = heads_complete(s);
 		break;
@@ -921,14 +1027,22 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		/* Only for a log this node holds, below its head and below
 		 * what the peer was thought to hold, and a bounded number of
 		 * times: each one makes this node send a run again. */
-		if ((!s->heads_done && !s->in_sync) ||
-		    ++s->wants > NET_WANTS_MAX ||
-		    store_node_head(nn->store, m.u.want.author, &mine) != 0 ||
-		    m.u.want.seq >= mine ||
-		    m.u.want.seq >= frontier_get(&s->remote,
-			m.u.want.author)) {
+		if (!s->heads_done && !s->in_sync) {
 			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
 			    "unexpected WANT");
+			rc = DG_EPROTO;
+			break;
+		}
+		/* Already sending from there, or nothing to send: nothing
+		 * to do (a second WANT can cross the resend). */
+		if (store_node_head(nn->store, m.u.want.author, &mine) != 0 ||
+		    m.u.want.seq >= mine ||
+		    m.u.want.seq >= frontier_get(&s->remote,
+			m.u.want.author))
+			break;
+		if (++s->wants > NET_WANTS_MAX) {
+			net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO,
+			    "too many WANTs");
 			rc = DG_EPROTO;
 			break;
 		}
@@ -960,6 +1074,8 @@ on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		break;
 	}
 	net_msg_fini(&m);
+	if (frame != NULL)
+		sodium_memzero(frame, len);
 	free(frame);
 	if (rc != 0 && s->state != SESS_CLOSING)
 		net_sess_close(s, rc, dg_strerror(rc));
@@ -1002,19 +1118,17 @@ static int
 on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 {
 	struct net_node *nn = s->node;
-	uint8_t out[NET_NOISE_MSG2], psks[NET_PSKS][32];
+	uint8_t out[NET_NOISE_MSG2];
 	size_t which, npsk, nnet;
 	uint64_t t, now = (uint64_t)time(NULL);
 	char name[NAME_LEN];
 	int rc;
 
 	if (!s->initiator && s->hs_step == 0) {
-		nnet = store_node_psks(nn->store, psks, NET_PSKS);
-		npsk = nnet + store_node_join_psks(nn->store, psks + nnet,
-		    NET_PSKS - nnet);
+		nnet = nn->nnet;
+		npsk = nn->npsk;
 		rc = npsk == 0 ? DG_ECRYPTO : net_noise_read1(s->hs, p, len,
-		    (const uint8_t (*)[32])psks, npsk, &which, &t);
-		sodium_memzero(psks, sizeof psks);
+		    (const uint8_t (*)[32])nn->psks, npsk, &which, &t);
 		if (rc != 0) {
 			nn->refused++;
 			net_log(nn, "refused a handshake from %s: no network "
@@ -1049,6 +1163,12 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 			return DG_EPROTO;
 		}
 		s->has_peer = true;
+		if (memcmp(s->peer, nn->pk, 32) == 0) {
+			snprintf(s->why_text, sizeof s->why_text, "%.150s is "
+			    "this node itself", s->addr);
+			net_sess_close(s, DG_EINVAL, s->why_text);
+			return DG_EINVAL;
+		}
 		/* A newcomer knows no members yet: the peer proved it can
 		 * read the invite, and the welcome bundle is checked
 		 * against the network named in the invite code. */
@@ -1082,6 +1202,10 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		rc = open_session(s);
 		if (rc != 0)
 			return rc;
+		if (memcmp(s->peer, nn->pk, 32) == 0) {
+			net_sess_close(s, DG_EINVAL, "this node itself");
+			return DG_EINVAL;
+		}
 		if (s->join) {
 			net_log(nn, "a newcomer connected from %s", s->addr);
 			return 0; /* its REQUEST comes next */
@@ -1275,12 +1399,14 @@ on_close(uv_handle_t *h)
 	s->node->nsess--;
 	pending_free(s);
 	free(s->frames);
+	free(s->framelens);
 	free(s->batches);
 	free(s->rbuf);
 	free(s->remote.recs);
 	free(s->their_heads);
 	free(s->our_heads);
 	core_buf_fini(&s->welcome);
+	core_buf_fini(&s->wbundle);
 	net_noise_free(s->hs);
 	net_cipher_fini(&s->tx);
 	net_cipher_fini(&s->rx);
@@ -1319,6 +1445,8 @@ net_sess_close(struct net_sess *s, int why, const char *text)
 	if (s->state == SESS_CLOSING)
 		return;
 	s->state = SESS_CLOSING;
+	if (s->node->welcoming == s)
+		s->node->welcoming = NULL;
 	s->why = why;
 	if (text != NULL && s->why_text[0] == '\0')
 		snprintf(s->why_text, sizeof s->why_text, "%s", text);
@@ -1351,7 +1479,12 @@ net_sess_tick(struct net_sess *s)
 		return;
 	}
 	if (s->state != SESS_OPEN) {
-		if (now - s->started > NET_HS_TIMEOUT_MS)
+		/* a responder waits a short while for the first message:
+		 * a stranger holding connections open keeps few slots */
+		if (!s->initiator && s->hs_step == 0 &&
+		    now - s->started > NET_MSG1_MS)
+			net_sess_close(s, DG_ETIMEOUT, "no handshake");
+		else if (now - s->started > NET_HS_TIMEOUT_MS)
 			net_sess_close(s, DG_ETIMEOUT, "the handshake timed "
 			    "out");
 		return;
@@ -1402,6 +1535,20 @@ peer_text(struct net_sess *s)
 	core_addr_format(host, port, s->addr, sizeof s->addr);
 }
 
+/* Connections that have not yet authenticated. */
+static size_t
+handshaking(const struct net_node *nn)
+{
+	const struct net_sess *s;
+	size_t n = 0;
+
+	for (s = nn->sessions; s != NULL; s = s->next) {
+		if (s->state == SESS_HANDSHAKE && !s->initiator)
+			n++;
+	}
+	return n;
+}
+
 int
 net_sess_accept(struct net_node *nn, uv_stream_t *server)
 {
@@ -1418,7 +1565,7 @@ net_sess_accept(struct net_node *nn, uv_stream_t *server)
 		return 0;
 	}
 	peer_text(s);
-	if (nn->nsess > NET_SESS_MAX) {
+	if (nn->nsess > NET_SESS_MAX || handshaking(nn) > NET_HS_MAX) {
 		net_log(nn, "too many connections: refused %s", s->addr);
 		net_sess_close(s, DG_EBUSY, "too many connections");
 		return 0;

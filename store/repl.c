@@ -251,7 +251,7 @@ jp_one(void *arg, const MDB_val *k, const MDB_val *v)
 	struct core_body b;
 	int rc;
 
-	if (x->count == x->cap)
+	if (x->cap == 0)
 		return 1;
 	if (k->mv_size != 40 || v->mv_size != 1 ||
 	    *(const uint8_t *)v->mv_data != CORE_KIND_INVITE)
@@ -264,8 +264,10 @@ jp_one(void *arg, const MDB_val *k, const MDB_val *v)
 		return 0;
 	}
 	rc = store_invite_in(x->n, x->t, b.invite, (uint64_t)time(NULL), &inv);
+	/* a ring: when there are more invites than room, the newest
+	 * (walked last) are kept */
 	if (rc == 0 || rc == DG_ELIMIT)
-		join_psk(b.invite, x->psk[x->count++]);
+		join_psk(b.invite, x->psk[x->count++ % x->cap]);
 	core_body_fini(&b);
 	return 0;
 }
@@ -289,7 +291,7 @@ store_node_join_psks(struct store_node *n, uint8_t (*psk)[32], size_t cap)
 
 	if (!n->has_net || store_db_read(n->db, jp_txn, &x) != 0)
 		return 0;
-	return x.count;
+	return x.count < cap ? x.count : cap;
 }
 
 int
