@@ -97,6 +97,16 @@ check "oversize: A's log names the length" \
 evil badcipher
 refused_whole badcipher
 
+# === heads out of author order (would make the insertions quadratic) ========
+evil heads
+refused_whole heads
+check "heads: A's log says why" log_has "$A" "heads out of order"
+
+# === a join request inside a member's session ================================
+evil request
+refused_whole request
+check "request: A's log says why" log_has "$A" "unexpected join request"
+
 # === an authentic frame that is no message ===================================
 evil garbage
 refused_whole garbage

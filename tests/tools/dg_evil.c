@@ -16,6 +16,9 @@
  *   oversize   a frame whose length is NET_FRAME_MAX + 16 + 1, then bytes
  *   garbage    an encrypted frame whose plaintext is random (no msgpack)
  *   badcipher  a frame of 100 random bytes (does not authenticate)
+ *   heads      instead of the empty HEADS, two heads in descending author
+ *              order
+ *   request    a join REQUEST inside this member's session
  *   honest     the entries unmodified, then DONE; waits for SYNCED
  *
  * Then it waits up to 5 s for the server to close the connection and
@@ -537,7 +540,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: dg_evil --dir DIR HOST:PORT MODE\n"
-	    "MODE: forged chain oversize garbage badcipher honest\n");
+	    "MODE: forged chain oversize garbage badcipher heads request honest\n");
 	return 2;
 }
 
@@ -564,7 +567,8 @@ main(int argc, char **argv)
 	entries = strcmp(mode, "forged") == 0 || strcmp(mode, "chain") == 0 ||
 	    strcmp(mode, "honest") == 0;
 	if (!entries && strcmp(mode, "oversize") != 0 &&
-	    strcmp(mode, "garbage") != 0 && strcmp(mode, "badcipher") != 0)
+	    strcmp(mode, "garbage") != 0 && strcmp(mode, "badcipher") != 0 &&
+	    strcmp(mode, "heads") != 0 && strcmp(mode, "request") != 0)
 		return usage();
 	if (pass == NULL || pass[0] == '\0') {
 		fprintf(stderr, "dg_evil: set DUGNAD_PASSPHRASE\n");
@@ -632,9 +636,19 @@ main(int argc, char **argv)
 		    (unsigned long long)es.e[es.n - 1].seq);
 	}
 
-	/* An empty HEADS: the server thinks this peer holds nothing. */
+	/* An empty HEADS: the server thinks this peer holds nothing.
+	 * Mode heads: two heads in descending author order instead. */
 	core_buf_init(&b);
-	net_msg_heads(&b, false, NULL, 0);
+	if (strcmp(mode, "heads") == 0) {
+		uint8_t recs[2 * 72];
+
+		randombytes_buf(recs, sizeof recs);
+		memset(recs, 0xee, 32);
+		memset(recs + 72, 0x11, 32);
+		net_msg_heads(&b, false, recs, 2);
+	} else {
+		net_msg_heads(&b, false, NULL, 0);
+	}
 	if (!send_msg(&c, &b)) {
 		core_buf_fini(&b);
 		fprintf(stderr, "dg_evil: cannot send HEADS\n");
@@ -668,6 +682,19 @@ main(int argc, char **argv)
 			fprintf(stderr,
 			    "dg_evil: the server answered "
 			    "SYNCED\n");
+	} else if (strcmp(mode, "heads") == 0) {
+		ok = true; /* the HEADS above was the misbehaviour */
+	} else if (strcmp(mode, "request") == 0) {
+		struct core_join_request r;
+
+		/* a join request inside a member's session */
+		memset(&r, 0, sizeof r);
+		memcpy(r.pk, pk, 32);
+		snprintf(r.name, sizeof r.name, "Mallory");
+		randombytes_buf(r.secret, sizeof r.secret);
+		r.time = (uint64_t)time(NULL);
+		net_msg_request(&b, &r);
+		ok = send_msg(&c, &b);
 	} else if (strcmp(mode, "oversize") == 0) {
 		jlen = 4 + 4096;
 		junk = malloc(jlen);
