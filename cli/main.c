@@ -309,6 +309,11 @@ forward(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 	rc = net_ctl_call(c->dir, &req, &resp);
 	if (rc == DG_ENOTFOUND) {
 		status = -1;
+	} else if (rc == DG_EPERM) {
+		cli_err(c, "%s/ctl is not a control socket of yours; refusing "
+			   "to use it (check who can write to %s)", c->dir,
+		    c->dir);
+		status = EXIT_NOPERM;
 	} else if (rc != 0 || net_ctl_answer_decode((uint8_t *)resp.data,
 				  resp.len, &status, &o, &olen, &e,
 				  &elen) != 0) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -281,6 +282,17 @@ net_ctl_call(const char *dir, const struct core_buf *req,
 	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", dir,
 		NET_CTL_NAME) >= sizeof sa.sun_path)
 		return DG_ENOTFOUND;
+	/* Commands and their output go through it: only a socket of this
+	 * user is trusted (a store directory others can write to could
+	 * hold someone else's). */
+	{
+		struct stat st;
+
+		if (lstat(sa.sun_path, &st) != 0)
+			return DG_ENOTFOUND;
+		if (!S_ISSOCK(st.st_mode) || st.st_uid != getuid())
+			return DG_EPERM;
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return DG_EIO;

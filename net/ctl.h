@@ -68,8 +68,8 @@ int net_ctl_answer_decode(const uint8_t *p, size_t len, int *status,
 
 /* Client: sends the request req (an encoded body, framed here) to the
  * daemon of the store in dir and reads the answer's body into resp.
- * Returns 0, DG_ENOTFOUND (no daemon runs there), DG_EIO, DG_EPROTO or
- * DG_ENOMEM. */
+ * Returns 0, DG_ENOTFOUND (no daemon runs there), DG_EPERM (the socket
+ * there is not this user's: not used), DG_EIO, DG_EPROTO or DG_ENOMEM. */
 int net_ctl_call(const char *dir, const struct core_buf *req,
     struct core_buf *resp) DG_WUR;
 

@@ -386,6 +386,12 @@ dial(struct net_node *nn, struct net_dial *d)
 	if (rc != 0) {
 		d->resolving = false;
 		d->next_try = uv_now(&nn->loop) + jitter(NET_BACKOFF_MAX_MS);
+		answer_sync(nn, d, DG_ENET, "cannot resolve the address");
+		if (nn->once && !nn->done) {
+			nn->done = true;
+			nn->result = DG_ENET;
+			uv_stop(&nn->loop);
+		}
 	}
 }
 

@@ -515,6 +515,12 @@ requests(struct ing *g)
 			g->members_changed = true;
 		} else {
 			rc = store_request_put(g->n, g->t, &r);
+			if (rc == DG_ELIMIT) {
+				problem(g->rep, "too many join requests are "
+				    "waiting on this node; a coordinator must "
+				    "approve or deny some first", r.req.pk, 0);
+				continue;
+			}
 			if (rc != 0)
 				return rc;
 			g->rep->requests++;

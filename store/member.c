@@ -760,6 +760,15 @@ get_local(struct store_node *n, const uint8_t *key, size_t klen,
  * received 8, name (the rest). */
 #define REQ_FIXED (32 + 16 + 8 + 64 + 32 + 8)
 
+static int
+count_one(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	(void)k;
+	(void)v;
+	++*(size_t *)arg;
+	return 0;
+}
+
 int
 store_request_put(struct store_node *n, struct store_txn *t,
     const struct store_request *r)
@@ -770,6 +779,21 @@ store_request_put(struct store_node *n, struct store_txn *t,
 
 	key[0] = 'r';
 	memcpy(key + 1, r->req.pk, 32);
+	/* Anyone with an invite code can make new keys: the waiting list
+	 * is bounded (a request already waiting may be renewed). */
+	{
+		MDB_val v;
+		size_t count = 0;
+
+		if (store_get(t, DBI_LOCAL, key, sizeof key, &v) != 0) {
+			rc = store_walk(t, DBI_LOCAL, "r", 1, 1, count_one,
+			    &count);
+			if (rc != 0)
+				return rc;
+			if (count >= STORE_REQUESTS_MAX)
+				return DG_ELIMIT;
+		}
+	}
 	memcpy(val + o, r->req.pk, 32), o += 32;
 	memcpy(val + o, r->req.secret, 16), o += 16;
 	store_be64(val + o, r->req.time), o += 8;

@@ -81,6 +81,8 @@ int store_node_admit(struct store_node *n, const uint8_t pk[32], uint8_t role,
 int store_node_revoke(struct store_node *n, const uint8_t pk[32],
     const char *reason) DG_WUR;
 
+#define STORE_REQUESTS_MAX 256 /* join requests waiting on one node */
+
 /* A join request waiting for a coordinator (local to this node). */
 struct store_request {
 	struct core_join_request req;
