@@ -103,6 +103,14 @@ check_err "HOST:PORT" "bad address: the message shows the form"
 run dg --dir "$TMP/G" join "$CODE4" --name Gro --peer 127.0.0.1:1
 check_rc 69 "no daemon there: exit 69"
 
+# === a control socket that is not this user's is not used ====================
+H=$TMP/H
+new_node "$H" || { echo "FAIL cannot make a node"; exit 1; }
+: >"$H/ctl"   # a plain file where the socket would be
+run dg --dir "$H" list
+check_rc 77 "a ctl that is no socket: exit 77"
+check_err "is not a control socket of yours" "a ctl that is no socket: says so"
+
 stop_daemon "$A"
 check "A stops cleanly" test "$SD_RC" -eq 0
 stop_daemon "$V"

@@ -9,6 +9,7 @@
 
 #include "core/invite.h"
 #include "store/member.h"
+#include "store/repl.h"
 #include "t.h"
 
 static char dir[64];
@@ -81,4 +82,40 @@ test_expired_used_cancelled(void)
 	cleanup(n);
 }
 
-T_MAIN(T_CASE(test_expired_used_cancelled))
+/* Anyone with a code can make new keys: the waiting list is bounded,
+ * and a full list refuses the newcomer with a reason, storing nothing. */
+static void
+test_requests_bounded(void)
+{
+	struct store_node *n = fresh();
+	struct core_invite_code code;
+	struct core_join_request r;
+	struct store_ingest rep;
+	uint8_t tag[8], net[32], sk[64];
+	size_t i;
+
+	T_ASSERT(n != NULL);
+	T_EQ_INT(store_node_invite(n, CORE_ROLE_VOLUNTEER, false, 0, 1, &code),
+	    0);
+	T_EQ_INT(store_node_network(n, net, NULL), 0);
+	core_invite_net_tag(net, tag);
+	for (i = 0; i <= STORE_REQUESTS_MAX; i++) {
+		memset(&r, 0, sizeof r);
+		crypto_sign_keypair(r.pk, sk);
+		snprintf(r.name, sizeof r.name, "Newcomer %zu", i);
+		memcpy(r.secret, code.secret, sizeof r.secret);
+		r.time = (uint64_t)time(NULL);
+		core_join_sign(&r, tag, sk);
+		T_EQ_INT(store_node_take_request(n, &r, &rep), 0);
+		if (i < STORE_REQUESTS_MAX) {
+			T_EQ_INT(rep.requests, 1);
+		} else {
+			T_EQ_INT(rep.requests, 0);
+			T_ASSERT(strstr(rep.first_problem, "too many join "
+			    "requests") != NULL);
+		}
+	}
+	cleanup(n);
+}
+
+T_MAIN(T_CASE(test_requests_bounded), T_CASE(test_expired_used_cancelled))
