@@ -211,7 +211,34 @@ struct net_node {
 	bool done;
 };
 
+#define NET_NAME_LEN (CORE_ADDR_TEXT_MAX + 20) /* a peer's name in logs */
+
+static inline uint64_t
+net_rd64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static inline void
+net_wr64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
 /* net/sess.c */
+/* The other side for log lines: "ID (ADDR)" once known, else ADDR. */
+const char *net_sess_who(struct net_sess *s, char buf[NET_NAME_LEN]);
+/* Encrypts and queues the message built in b (and empties b); on an
+ * error the session is closed. */
+int net_sess_send(struct net_sess *s, struct core_buf *b);
 int net_sess_accept(struct net_node *nn, uv_stream_t *server);
 int net_sess_dial(struct net_node *nn, struct net_dial *d,
     const struct sockaddr *sa);
@@ -220,12 +247,37 @@ void net_sess_close(struct net_sess *s, int why, const char *text);
 void net_sess_refuse(struct net_sess *s, enum net_refusal code, int why,
     const char *text);
 void net_sess_tick(struct net_sess *s);
+/* net/repl.c */
+/* One decrypted message (frame owned: kept or freed here). */
+int net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len);
+/* Sends HELLO with the digest and keeps the heads it stands for. */
+int net_repl_hello(struct net_sess *s);
+/* Ingests the batches received so far in one transaction. */
+void net_repl_flush(struct net_sess *s);
+/* Frees (wiping) the batches not ingested. */
+void net_repl_pending_free(struct net_sess *s);
+
+/* net/join.c */
+/* Newcomer: sends its signed join request. */
+int net_join_request(struct net_sess *s);
+/* Responder: sends more pieces of the welcome as the queue drains. */
+void net_join_pump(struct net_sess *s);
+int net_join_on_request(struct net_sess *s,
+    const struct core_join_request *req);
+int net_join_on_welcome(struct net_sess *s, const uint8_t *p, size_t len,
+    bool more);
 /* Responder: sends a newcomer who became a member its welcome. */
-int net_sess_welcome(struct net_sess *s);
+int net_join_welcome(struct net_sess *s);
 /* The store changed: send each open session what it lacks. */
 void net_sess_pump(struct net_sess *s);
 
 /* net/node.c */
+/* Re-reads the address book; dials what is due; the dialer. */
+void net_node_reload_book(struct net_node *nn);
+void net_node_tick(struct net_node *nn);
+struct net_dial *net_node_add_dial(struct net_node *nn, const char *addr,
+    bool from_book);
+void net_node_dial(struct net_node *nn, struct net_dial *d);
 void net_log(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void net_alert(struct net_node *nn, const char *fmt, ...)
@@ -241,6 +293,16 @@ void net_node_psks_refresh(struct net_node *nn);
 /* Remembers msg1's ephemeral key; false when seen before (a replay). */
 bool net_node_replay_check(struct net_node *nn, const uint8_t e[32],
     uint64_t time);
+
+/* net/ctld.c */
+/* Binds DIR/ctl (replacing a leftover nobody answers on).  Returns 0,
+ * DG_EBUSY (a daemon answers there), DG_ELIMIT (path too long) or
+ * DG_EIO. */
+int net_ctld_open(struct net_node *nn);
+void net_ctld_close(struct ctl_conn *c);
+/* Answers the control connections waiting for a sync through d. */
+void net_ctld_answer_sync(struct net_node *nn, struct net_dial *d, int rc,
+    const char *text);
 
 /* Translates a libuv error. */
 int net_uv_err(int rc);
