@@ -45,8 +45,11 @@ net_fail(const struct cli *c, int rc, const char *addr, const char *text)
 {
 	switch (rc) {
 	case DG_EINVAL:
-		cli_err(c, "'%.60s' is not an address; give it as HOST:PORT",
-		    addr);
+		if (text != NULL)
+			cli_err(c, "cannot sync with %s: %s", addr, text);
+		else
+			cli_err(c, "'%.60s' is not an address; give it as "
+				   "HOST:PORT", addr);
 		return EXIT_USAGE;
 	case DG_EREFUSED:
 		cli_err(c, "%s refused this node (%s); check that it is in "
