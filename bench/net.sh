@@ -13,3 +13,4 @@ set -eu
 here=$(dirname "$0")
 sh "$here/net_repl.sh" "$@"
 sh "$here/net_mesh.sh" "$@"
+sh "$here/net_add.sh" "$@"
