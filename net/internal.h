@@ -33,6 +33,10 @@
 #define NET_SESS_MAX 64           /* connections at once */
 #define NET_HS_MAX 16             /* of them not yet authenticated */
 #define NET_MSG1_MS 3000          /* a responder's wait for msg1 */
+#define NET_JOIN_MAX 8            /* newcomers' connections at once */
+#define NET_REQUEST_MS 10000      /* a newcomer's wait for its REQUEST */
+#define NET_ROUNDS_MAX 3          /* one-shot sync: reconnections after
+				   * WANTs (a new HEADS exchange) */
 #define NET_PSKS 64               /* handshake keys tried */
 #define NET_ALERTS NET_STATUS_ALERTS /* alerts kept for status */
 #define NET_BACKOFF_MIN_MS 1000
@@ -111,6 +115,9 @@ struct net_sess {
 	size_t woff;           /* bytes of it sent */
 	uint64_t expect;       /* entries the peer said it holds */
 	size_t wants;          /* WANTs received */
+	size_t wants_sent;     /* WANTs sent */
+	bool refused_some;     /* an import refused entries (not forged) */
+	bool again;            /* closed for a one-shot sync's next round */
 
 	/* batches received, ingested together */
 	uint8_t **frames;
@@ -204,6 +211,7 @@ struct net_node {
 
 	/* one-shot sync or join */
 	bool joining;          /* net_node_join: dial with the invite's key */
+	unsigned rounds;       /* one-shot sync: connections made again */
 	uint64_t deadline;     /* uv_now ms, 0 = none */
 	struct net_sync_report *rep;
 	int result;
@@ -256,6 +264,9 @@ int net_repl_hello(struct net_sess *s);
 void net_repl_flush(struct net_sess *s);
 /* Frees (wiping) the batches not ingested. */
 void net_repl_pending_free(struct net_sess *s);
+/* Sends the session what it lacks (the store changed, or the write
+ * queue drained). */
+void net_repl_pump(struct net_sess *s);
 
 /* net/join.c */
 /* Newcomer: sends its signed join request. */
@@ -266,10 +277,9 @@ int net_join_on_request(struct net_sess *s,
     const struct core_join_request *req);
 int net_join_on_welcome(struct net_sess *s, const uint8_t *p, size_t len,
     bool more);
-/* Responder: sends a newcomer who became a member its welcome. */
+/* Responder: sends a newcomer who became a member its welcome (or, when
+ * another welcome is being sent, PENDING: it follows later). */
 int net_join_welcome(struct net_sess *s);
-/* The store changed: send each open session what it lacks. */
-void net_sess_pump(struct net_sess *s);
 
 /* net/node.c */
 /* Re-reads the address book; dials what is due; the dialer. */
@@ -278,9 +288,9 @@ void net_node_tick(struct net_node *nn);
 struct net_dial *net_node_add_dial(struct net_node *nn, const char *addr,
     bool from_book);
 void net_node_dial(struct net_node *nn, struct net_dial *d);
-void net_log(struct net_node *nn, const char *fmt, ...)
+void net_node_log(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void net_alert(struct net_node *nn, const char *fmt, ...)
+void net_node_alert(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Called after a session stored new entries or when anything else
  * changed the store: refresh the digest and push to every session. */
@@ -305,6 +315,6 @@ void net_ctld_answer_sync(struct net_node *nn, struct net_dial *d, int rc,
     const char *text);
 
 /* Translates a libuv error. */
-int net_uv_err(int rc);
+int net_node_uv_err(int rc);
 
 #endif

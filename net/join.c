@@ -79,9 +79,18 @@ net_join_welcome(struct net_sess *s)
 	if (s->welcomed)
 		return 0;
 	if (nn->welcoming != NULL) {
-		net_sess_refuse(s, NET_ERR_BUSY, DG_EBUSY, "another newcomer "
-		    "is being welcomed; try again in a minute");
-		return DG_EBUSY;
+		struct core_buf b;
+
+		/* another welcome is on its way: this one follows
+		 * (welcome_waiting in net/node.c, each second) */
+		if (s->join_wait)
+			return 0;
+		s->join_wait = true;
+		core_buf_init(&b);
+		net_msg_simple(&b, NET_PENDING);
+		rc = net_sess_send(s, &b);
+		core_buf_fini(&b);
+		return rc;
 	}
 	core_buf_init(&s->wbundle);
 	rc = store_node_bundle(nn->store, 2, s->peer, NULL, &s->wbundle,
@@ -96,7 +105,7 @@ net_join_welcome(struct net_sess *s)
 	s->join_wait = false;
 	s->entries_out += count;
 	nn->welcoming = s;
-	net_log(nn, "welcoming %s with %zu entries", net_sess_who(s, name), count);
+	net_node_log(nn, "welcoming %s with %zu entries", net_sess_who(s, name), count);
 	net_join_pump(s);
 	return 0;
 }
@@ -127,7 +136,7 @@ net_join_on_request(struct net_sess *s, const struct core_join_request *req)
 	if (store_node_member_check(nn->store, s->peer) != 0 &&
 	    (store_node_member_role(nn->store, nn->pk, &role) != 0 ||
 		role != CORE_ROLE_COORDINATOR)) {
-		net_log(nn, "a newcomer at %s asked to join, but this node is "
+		net_node_log(nn, "a newcomer at %s asked to join, but this node is "
 		    "not a coordinator's", s->addr);
 		net_sess_refuse(s, NET_ERR_JOIN, DG_EREFUSED, "this node "
 		    "cannot admit newcomers: give a coordinator's node "
@@ -148,9 +157,9 @@ net_join_on_request(struct net_sess *s, const struct core_join_request *req)
 	if (store_node_member_check(nn->store, s->peer) == 0)
 		return net_join_welcome(s);
 	if (rep.requests > 0) {
-		net_log(nn, "join request from %s waits for a coordinator's "
+		net_node_log(nn, "join request from %s waits for a coordinator's "
 		    "approval ('dugnad requests')", net_sess_who(s, name));
-		net_alert(nn, "a join request waits for approval");
+		net_node_alert(nn, "a join request waits for approval");
 		s->join_wait = true;
 		core_buf_init(&b);
 		net_msg_simple(&b, NET_PENDING);
@@ -161,7 +170,7 @@ net_join_on_request(struct net_sess *s, const struct core_join_request *req)
 	if (rep.first_problem[0] == '\0')
 		snprintf(rep.first_problem, sizeof rep.first_problem,
 		    "the request could not be taken");
-	net_log(nn, "refused the join request from %s: %s", net_sess_who(s, name),
+	net_node_log(nn, "refused the join request from %s: %s", net_sess_who(s, name),
 	    rep.first_problem);
 	net_sess_refuse(s, NET_ERR_JOIN, DG_EREFUSED, rep.first_problem);
 	return DG_EREFUSED;
@@ -209,6 +218,3 @@ net_join_on_welcome(struct net_sess *s, const uint8_t *p, size_t len, bool more)
 	uv_stop(&nn->loop);
 	return 0;
 }
-
-/* True when author is one of the logs we hold (our_heads is in author
- * order). */

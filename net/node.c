@@ -29,7 +29,7 @@
 #define NET_PEERS_MAX_SHOWN 256 /* known addresses listed */
 
 int
-net_uv_err(int rc)
+net_node_uv_err(int rc)
 {
 	switch (rc) {
 	case 0: return 0;
@@ -42,7 +42,7 @@ net_uv_err(int rc)
 }
 
 void
-net_log(struct net_node *nn, const char *fmt, ...)
+net_node_log(struct net_node *nn, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -56,7 +56,7 @@ net_log(struct net_node *nn, const char *fmt, ...)
 }
 
 void
-net_alert(struct net_node *nn, const char *fmt, ...)
+net_node_alert(struct net_node *nn, const char *fmt, ...)
 {
 	char *slot = nn->alerts[nn->alert_next];
 	va_list ap;
@@ -67,7 +67,7 @@ net_alert(struct net_node *nn, const char *fmt, ...)
 	nn->alert_next = (nn->alert_next + 1) % NET_ALERTS;
 	if (nn->nalerts < NET_ALERTS)
 		nn->nalerts++;
-	net_log(nn, "alert: %s", slot);
+	net_node_log(nn, "alert: %s", slot);
 }
 
 bool
@@ -105,7 +105,7 @@ close_non_members(struct net_node *nn)
 			continue;
 		rc = store_node_member_check(nn->store, s->peer);
 		if (rc == DG_EPERM || rc == DG_ENOTFOUND) {
-			net_alert(nn, "disconnected %s: no longer a member",
+			net_node_alert(nn, "disconnected %s: no longer a member",
 			    s->addr);
 			net_sess_refuse(s, NET_ERR_NOT_MEMBER, DG_EPERM,
 			    "this node was revoked from the network");
@@ -143,7 +143,8 @@ net_node_changed(struct net_node *nn)
 	uint8_t digest[32];
 	uint64_t entries = 0;
 
-	if (store_node_digest(nn->store, digest, NULL, &entries) != 0)
+	if (nn->stopping ||
+	    store_node_digest(nn->store, digest, NULL, &entries) != 0)
 		return;
 	if (memcmp(digest, nn->digest, 32) == 0)
 		return;
@@ -156,7 +157,7 @@ net_node_changed(struct net_node *nn)
 	for (s = nn->sessions; s != NULL; s = next) {
 		next = s->next;
 		if (s->state == SESS_OPEN && s->live)
-			net_sess_pump(s);
+			net_repl_pump(s);
 	}
 	welcome_waiting(nn);
 }
@@ -190,7 +191,7 @@ note_result(struct net_node *nn, const char *addr, const uint8_t *node,
 	    (uint64_t)time(NULL));
 
 	if (rc != 0 && rc != DG_ENOTFOUND)
-		net_log(nn, "cannot note the sync with %s: %s", addr,
+		net_node_log(nn, "cannot note the sync with %s: %s", addr,
 		    dg_strerror(rc));
 }
 
@@ -207,9 +208,11 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 		memcpy(name, id, 10);
 	}
 	if (s->opened != 0 && !nn->stopping && !(nn->once && s->why == 0))
-		net_log(nn, "disconnected from %s%s%s: %s", s->addr,
+		net_node_log(nn, "disconnected from %s%s%s: %s", s->addr,
 		    name[0] ? " " : "", name,
 		    s->why_text[0] ? s->why_text : dg_strerror(s->why));
+	if (s->again)
+		return; /* a one-shot sync connecting again (sess_synced) */
 	/* A refused first message may only mean the peer lacks this
 	 * node's newest network key (it was offline during a rotation):
 	 * try the older ones before giving up. */
@@ -258,7 +261,9 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 			    false);
 	}
 	d->next_try = uv_now(&nn->loop) + jitter(d->backoff);
-	net_ctld_answer_sync(nn, d, s->why == 0 ? 0 : s->why, s->why_text);
+	/* a sync asked for is answered "done" only if it got there */
+	net_ctld_answer_sync(nn, d, s->synced_reported ? 0 : s->why != 0 ?
+	    s->why : DG_ECLOSED, s->why_text);
 }
 
 /* Keeps one connection per pair of nodes. */
@@ -298,6 +303,21 @@ net_node_sess_synced(struct net_node *nn, struct net_sess *s)
 			nn->rep->sent = s->entries_out;
 			memcpy(nn->rep->peer, s->peer, 32);
 		}
+		/* After WANTs, what was asked for may still be on its way:
+		 * connect again, and the new HEADS exchange settles it. */
+		if (s->wants_sent > 0 && nn->rounds < NET_ROUNDS_MAX &&
+		    s->dial != NULL) {
+			struct net_dial *d = s->dial;
+
+			nn->rounds++;
+			s->dial = NULL;
+			d->sess = NULL;
+			s->linger = true;
+			s->again = true;
+			net_sess_close(s, 0, "again");
+			net_node_dial(nn, d);
+			return;
+		}
 		nn->done = true;
 		nn->result = 0;
 		/* what is queued (our SYNCED, a resend) still goes out: the
@@ -319,7 +339,7 @@ net_node_sess_synced(struct net_node *nn, struct net_sess *s)
 			note_result(nn, s->dial->addr, s->peer, true);
 		net_ctld_answer_sync(nn, s->dial, 0, NULL);
 	}
-	net_log(nn, "in sync with %s (%llu entries in, %llu out)", name,
+	net_node_log(nn, "in sync with %s (%llu entries in, %llu out)", name,
 	    (unsigned long long)s->entries_in,
 	    (unsigned long long)s->entries_out);
 }
@@ -337,7 +357,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		if (res != NULL)
 			uv_freeaddrinfo(res);
 		if (!nn->stopping) {
-			net_log(nn, "cannot resolve %s: %s", d->addr,
+			net_node_log(nn, "cannot resolve %s: %s", d->addr,
 			    uv_strerror(status));
 			d->backoff = d->backoff ? d->backoff * 2 :
 			    NET_BACKOFF_MIN_MS;
@@ -499,7 +519,7 @@ on_tick(uv_timer_t *t)
 	if (store_node_refresh(nn->store) == 0)
 		net_node_changed(nn);
 	else
-		net_log(nn, "cannot read the store");
+		net_node_log(nn, "cannot read the store");
 	if (nn->psks_stale) {
 		nn->psks_stale = false;
 		net_node_psks_refresh(nn);
@@ -526,7 +546,7 @@ on_conn(uv_stream_t *server, int status)
 	struct net_node *nn = server->data;
 
 	if (status < 0) {
-		net_log(nn, "accept failed: %s", uv_strerror(status));
+		net_node_log(nn, "accept failed: %s", uv_strerror(status));
 		return;
 	}
 	(void)net_sess_accept(nn, server);
@@ -562,7 +582,7 @@ listen_on(struct net_node *nn, const char *spec)
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&nn->listener, 64, on_conn);
 	if (rc != 0) {
-		net_log(nn, "cannot listen on %s: %s", spec, uv_strerror(rc));
+		net_node_log(nn, "cannot listen on %s: %s", spec, uv_strerror(rc));
 		return DG_ENET;
 	}
 	len = sizeof ss;
@@ -574,7 +594,7 @@ listen_on(struct net_node *nn, const char *spec)
 			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
 	core_addr_format(host, port, nn->listen_addr, sizeof nn->listen_addr);
-	net_log(nn, "listening on %s", nn->listen_addr);
+	net_node_log(nn, "listening on %s", nn->listen_addr);
 	return 0;
 }
 
@@ -585,7 +605,7 @@ on_signal(uv_signal_t *sig, int signum)
 {
 	struct net_node *nn = sig->data;
 
-	net_log(nn, "%s: stopping", signum == SIGINT ? "interrupted" :
+	net_node_log(nn, "%s: stopping", signum == SIGINT ? "interrupted" :
 	    "terminated");
 	uv_stop(&nn->loop);
 }
@@ -624,6 +644,8 @@ net_node_new(struct store_node *n, const struct net_config *cfg,
 	}
 	if (uv_loop_init(&nn->loop) != 0) {
 		sodium_free(nn->sk);
+		sodium_free(nn->psks);
+		(void)sigaction(SIGPIPE, &nn->old_pipe, NULL);
 		free(nn);
 		return DG_ENET;
 	}
@@ -839,7 +861,7 @@ net_node_status(struct net_node *nn, struct net_status *st)
 }
 
 void
-net_status_fini(struct net_status *st)
+net_node_status_fini(struct net_status *st)
 {
 	free(st->peers);
 	st->peers = NULL;

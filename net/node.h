@@ -123,13 +123,13 @@ struct net_status {
 	uint64_t bytes_in, bytes_out;
 	uint64_t refused;    /* handshakes and peers refused */
 	size_t npeers;
-	struct net_peer_status *peers; /* owned: net_status_fini */
+	struct net_peer_status *peers; /* owned: net_node_status_fini */
 	size_t nalerts;      /* oldest first */
 	char alerts[NET_STATUS_ALERTS][NET_ALERT_LEN];
 };
 
 /* Fills st.  Returns 0 or DG_ENOMEM. */
 int net_node_status(struct net_node *nn, struct net_status *st) DG_WUR;
-void net_status_fini(struct net_status *st);
+void net_node_status_fini(struct net_status *st);
 
 #endif

@@ -139,7 +139,7 @@ send_run(struct net_sess *s, const uint8_t author[32], uint64_t from,
 }
 
 void
-net_sess_pump(struct net_sess *s)
+net_repl_pump(struct net_sess *s)
 {
 	uint8_t *heads = NULL;
 	size_t i, count = 0, sent, total = 0;
@@ -240,7 +240,8 @@ want_missing(struct net_sess *s)
 		if (theirs <= mine)
 			continue;
 		net_msg_want(&b, r, mine);
-		(void)net_sess_send(s, &b);
+		if (net_sess_send(s, &b) == 0)
+			s->wants_sent++;
 	}
 	core_buf_fini(&b);
 	free(heads);
@@ -270,12 +271,14 @@ net_repl_flush(struct net_sess *s)
 	b.nbatches = s->nbatches;
 	b.batches = s->batches;
 	rc = store_node_ingest(nn->store, &b, &rep);
+	if (rc == 0 && rep.refused > rep.bad)
+		s->refused_some = true;
 	if (rc == 0 && rep.bad == 0 && (rep.gaps > 0 ||
-		(rep.members_changed && rep.refused > 0)))
+		(rep.members_changed && s->refused_some)))
 		want_missing(s);
 	net_repl_pending_free(s);
 	if (rc != 0) {
-		net_log(nn, "cannot store what %s sent: %s", net_sess_who(s, name),
+		net_node_log(nn, "cannot store what %s sent: %s", net_sess_who(s, name),
 		    dg_strerror(rc));
 		if (s->state != SESS_CLOSING)
 			net_sess_close(s, rc, "cannot store the entries");
@@ -285,15 +288,15 @@ net_repl_flush(struct net_sess *s)
 	if (nn->rep != NULL)
 		nn->rep->received += rep.entries;
 	if (rep.forks_new > 0)
-		net_alert(nn, "fork: %s", rep.first_problem);
+		net_node_alert(nn, "fork: %s", rep.first_problem);
 	if (rep.bad > 0) {
-		net_alert(nn, "%s sent forged or broken entries and was "
+		net_node_alert(nn, "%s sent forged or broken entries and was "
 		    "disconnected: %s", net_sess_who(s, name), rep.first_problem);
 		if (s->state != SESS_CLOSING)
 			net_sess_refuse(s, NET_ERR_BAD_ENTRIES, DG_EPROTO,
 			    "forged or broken entries");
 	} else if (rep.refused > 0) {
-		net_log(nn, "refused %zu entries from %s: %s", rep.refused,
+		net_node_log(nn, "refused %zu entries from %s: %s", rep.refused,
 		    net_sess_who(s, name), rep.first_problem);
 	}
 	if (rep.entries > 0 || rep.members_changed)
@@ -464,7 +467,7 @@ heads_complete(struct net_sess *s)
 	s->ntheir = s->captheir = 0;
 	s->heads_done = true;
 	s->catching_up = true;
-	net_sess_pump(s);
+	net_repl_pump(s);
 	return 0;
 }
 
@@ -544,7 +547,7 @@ net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 
 	rc = net_msg_decode(frame, len, &m);
 	if (rc != 0) {
-		net_log(nn, "%s sent a malformed message (%s); disconnected",
+		net_node_log(nn, "%s sent a malformed message (%s); disconnected",
 		    net_sess_who(s, name), dg_strerror(rc));
 		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "malformed message");
 		sodium_memzero(frame, len);
@@ -589,7 +592,7 @@ net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 					i * STORE_HEAD_REC + 32), true);
 			s->in_sync = s->live = true;
 			check_synced(s);
-			net_sess_pump(s);
+			net_repl_pump(s);
 		} else {
 			rc = send_heads(s);
 		}
@@ -638,7 +641,7 @@ net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		check_synced(s);
 		break;
 	case NET_ERROR:
-		net_log(nn, "%s refused this node: %s", net_sess_who(s, name),
+		net_node_log(nn, "%s refused this node: %s", net_sess_who(s, name),
 		    m.u.error.text);
 		snprintf(s->why_text, sizeof s->why_text, "%.150s",
 		    m.u.error.text);
@@ -684,7 +687,7 @@ net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		rc = frontier_set(&s->remote, m.u.want.author, m.u.want.seq,
 		    true);
 		if (rc == 0)
-			net_sess_pump(s);
+			net_repl_pump(s);
 		break;
 	}
 	case NET_PENDING:
@@ -694,7 +697,7 @@ net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 			rc = DG_EPROTO;
 			break;
 		}
-		net_log(nn, "the request is with %s; waiting for a "
+		net_node_log(nn, "the request is with %s; waiting for a "
 		    "coordinator to approve it", net_sess_who(s, name));
 		break;
 	case NET_BUNDLE:

@@ -29,6 +29,7 @@ struct wreq {
 };
 
 static void on_close(uv_handle_t *h);
+static size_t joining(const struct net_node *nn);
 
 static void
 short_id(const uint8_t pk[32], char out[16])
@@ -75,7 +76,7 @@ on_write(uv_write_t *req, int status)
 		if (s->wbundle.len > 0)
 			net_join_pump(s);
 		else
-			net_sess_pump(s);
+			net_repl_pump(s);
 	}
 }
 
@@ -118,7 +119,7 @@ send_frame(struct net_sess *s, const uint8_t *p, size_t len, bool plain)
 	rc = uv_write(&w->req, (uv_stream_t *)&s->tcp, &b, 1, on_write);
 	if (rc != 0) {
 		free(w);
-		return net_uv_err(rc);
+		return net_node_uv_err(rc);
 	}
 	s->wqueued += w->len;
 	s->bytes_out += w->len;
@@ -167,7 +168,7 @@ member_ok(struct net_sess *s)
 
 	if (rc == DG_EPERM || rc == DG_ENOTFOUND) {
 		s->node->refused++;
-		net_alert(s->node, "refused %s: %s", net_sess_who(s, name),
+		net_node_alert(s->node, "refused %s: %s", net_sess_who(s, name),
 		    rc == DG_EPERM ? "it was revoked" :
 		    "it is not a member of the network");
 	}
@@ -206,24 +207,29 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		    (const uint8_t (*)[32])nn->psks, npsk, &which, &t);
 		if (rc != 0) {
 			nn->refused++;
-			net_log(nn, "refused a handshake from %s: no network "
+			net_node_log(nn, "refused a handshake from %s: no network "
 			    "key of this node opens it", s->addr);
 			return DG_EREFUSED;
 		}
 		if (t + NET_TIME_SKEW < now || t > now + NET_TIME_SKEW) {
 			nn->refused++;
-			net_log(nn, "refused a handshake from %s: its clock is "
+			net_node_log(nn, "refused a handshake from %s: its clock is "
 			    "off by more than %d minutes", s->addr,
 			    NET_TIME_SKEW / 60);
 			return DG_EREFUSED;
 		}
 		if (!net_node_replay_check(nn, p, t)) {
 			nn->refused++;
-			net_log(nn, "refused a replayed handshake from %s",
+			net_node_log(nn, "refused a replayed handshake from %s",
 			    s->addr);
 			return DG_EREFUSED;
 		}
 		s->join = which >= nnet;
+		if (s->join && joining(nn) >= NET_JOIN_MAX) {
+			net_node_log(nn, "too many newcomers at once: refused %s",
+			    s->addr);
+			return DG_EBUSY;
+		}
 		rc = net_noise_write2(s->hs, out);
 		if (rc == 0)
 			rc = send_frame(s, out, NET_NOISE_MSG2, true);
@@ -233,7 +239,7 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 	if (s->initiator && s->hs_step == 1) {
 		rc = net_noise_read2(s->hs, p, len, s->peer);
 		if (rc != 0) {
-			net_log(nn, "handshake with %s failed: %s", s->addr,
+			net_node_log(nn, "handshake with %s failed: %s", s->addr,
 			    dg_strerror(rc));
 			return DG_EPROTO;
 		}
@@ -262,13 +268,13 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		s->hs_step = 3;
 		if (rc != 0)
 			return rc;
-		net_log(nn, "connected to %s", net_sess_who(s, name));
+		net_node_log(nn, "connected to %s", net_sess_who(s, name));
 		return s->join ? net_join_request(s) : net_repl_hello(s);
 	}
 	if (!s->initiator && s->hs_step == 2) {
 		rc = net_noise_read3(s->hs, p, len, s->peer);
 		if (rc != 0) {
-			net_log(nn, "handshake from %s failed: %s", s->addr,
+			net_node_log(nn, "handshake from %s failed: %s", s->addr,
 			    dg_strerror(rc));
 			return DG_EPROTO;
 		}
@@ -282,7 +288,7 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 			return DG_EINVAL;
 		}
 		if (s->join) {
-			net_log(nn, "a newcomer connected from %s", s->addr);
+			net_node_log(nn, "a newcomer connected from %s", s->addr);
 			return 0; /* its REQUEST comes next */
 		}
 		rc = member_ok(s);
@@ -295,7 +301,7 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		}
 		if (rc != 0)
 			return rc;
-		net_log(nn, "%s connected", net_sess_who(s, name));
+		net_node_log(nn, "%s connected", net_sess_who(s, name));
 		return net_repl_hello(s);
 	}
 	return DG_EPROTO;
@@ -389,7 +395,7 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		want = s->state == SESS_HANDSHAKE ? hs_expect(s) : 0;
 		if ((s->state == SESS_HANDSHAKE && len != want) ||
 		    (s->state == SESS_OPEN && (len < 17 || len > NET_WIRE_MAX))) {
-			net_log(s->node, "%s sent a frame of %zu bytes; "
+			net_node_log(s->node, "%s sent a frame of %zu bytes; "
 			    "disconnected", net_sess_who(s, name), len);
 			net_sess_close(s, DG_EPROTO, "bad frame length");
 			return;
@@ -443,18 +449,20 @@ sess_new(struct net_node *nn)
 	}
 	s->tcp.data = s;
 	s->open_handles = 1;
-	if (uv_timer_init(&nn->loop, &s->timer) == 0) {
-		s->timer.data = s;
-		s->open_handles++;
-	} else {
-		s->state = SESS_CLOSING;
-		uv_close((uv_handle_t *)&s->tcp, on_close);
-		return NULL;
-	}
 	s->started = s->last_recv = s->last_send = uv_now(&nn->loop);
 	s->next = nn->sessions;
 	nn->sessions = s;
 	nn->nsess++;
+	if (uv_timer_init(&nn->loop, &s->timer) == 0) {
+		s->timer.data = s;
+		s->open_handles++;
+	} else {
+		/* on_close takes it off the list and the count */
+		s->state = SESS_CLOSING;
+		s->handles_closed = true;
+		uv_close((uv_handle_t *)&s->tcp, on_close);
+		return NULL;
+	}
 	return s;
 }
 
@@ -523,7 +531,7 @@ net_sess_close(struct net_sess *s, int why, const char *text)
 	if (s->node->welcoming == s)
 		s->node->welcoming = NULL;
 	s->why = why;
-	if (text != NULL && s->why_text[0] == '\0')
+	if (text != NULL && text != s->why_text && s->why_text[0] == '\0')
 		snprintf(s->why_text, sizeof s->why_text, "%s", text);
 	/* A refusal is written before the connection goes: shut the
 	 * writing side down once the queue is out, then close. */
@@ -564,6 +572,11 @@ net_sess_tick(struct net_sess *s)
 			    "out");
 		return;
 	}
+	if (s->join && !s->initiator && !s->got_request &&
+	    now - s->opened > NET_REQUEST_MS) {
+		net_sess_close(s, DG_ETIMEOUT, "no join request");
+		return;
+	}
 	if (now - s->last_recv > NET_IDLE_MS) {
 		net_sess_close(s, DG_ETIMEOUT, "the peer went silent");
 		return;
@@ -584,7 +597,7 @@ sess_start(struct net_sess *s)
 	rc = uv_timer_start(&s->timer, on_timer, NET_TICK_MS, NET_TICK_MS);
 	if (rc == 0)
 		rc = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
-	return rc == 0 ? 0 : net_uv_err(rc);
+	return rc == 0 ? 0 : net_node_uv_err(rc);
 }
 
 static void
@@ -608,6 +621,20 @@ peer_text(struct net_sess *s)
 		return;
 	}
 	core_addr_format(host, port, s->addr, sizeof s->addr);
+}
+
+/* Newcomers' connections (responder side). */
+static size_t
+joining(const struct net_node *nn)
+{
+	const struct net_sess *s;
+	size_t n = 0;
+
+	for (s = nn->sessions; s != NULL; s = s->next) {
+		if (s->join && !s->initiator && s->state != SESS_CLOSING)
+			n++;
+	}
+	return n;
 }
 
 /* Connections that have not yet authenticated. */
@@ -636,12 +663,12 @@ net_sess_accept(struct net_node *nn, uv_stream_t *server)
 	s->state = SESS_HANDSHAKE;
 	rc = uv_accept(server, (uv_stream_t *)&s->tcp);
 	if (rc != 0) {
-		net_sess_close(s, net_uv_err(rc), "accept failed");
+		net_sess_close(s, net_node_uv_err(rc), "accept failed");
 		return 0;
 	}
 	peer_text(s);
 	if (nn->nsess > NET_SESS_MAX || handshaking(nn) > NET_HS_MAX) {
-		net_log(nn, "too many connections: refused %s", s->addr);
+		net_node_log(nn, "too many connections: refused %s", s->addr);
 		net_sess_close(s, DG_EBUSY, "too many connections");
 		return 0;
 	}
