@@ -1,5 +1,6 @@
 /* cli/cmd_peer.c - dugnad peer add | list | remove: the static peers the
  * node dials. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -55,8 +56,10 @@ write_json(const struct cli *c, const struct core_buf *out)
 	return cli_write_out(out);
 }
 
+/* peer add and peer remove: the address checked before the node is
+ * opened, one change, one line (or JSON object) saying what was done. */
 static int
-peer_add(struct cli *c, const char *addr)
+peer_change(struct cli *c, const char *addr, bool add)
 {
 	struct store_node *n = NULL;
 	char text[CORE_ADDR_TEXT_MAX + 1];
@@ -69,11 +72,17 @@ peer_add(struct cli *c, const char *addr)
 	rc = cli_open(c, true, &n);
 	if (rc != 0)
 		return rc;
-	rc = store_node_peer_add(n, text);
+	rc = add ? store_node_peer_add(n, text) :
+	    store_node_peer_remove(n, text);
 	cli_close(c, n);
 	if (rc == DG_EEXIST) {
 		cli_err(c, "%s is already in the list; 'dugnad peer list' "
 			   "shows it", text);
+		return EXIT_DATA;
+	}
+	if (rc == DG_ENOTFOUND) {
+		cli_err(c, "%s is not in the list; 'dugnad peer list' shows "
+			   "the peers", text);
 		return EXIT_DATA;
 	}
 	if (rc == DG_ELIMIT) {
@@ -83,51 +92,17 @@ peer_add(struct cli *c, const char *addr)
 		return EXIT_DATA;
 	}
 	if (rc != 0)
-		return cli_fail(c, rc, "cannot add the peer");
+		return cli_fail(c, rc, add ? "cannot add the peer" :
+		    "cannot remove the peer");
 	if (!c->json) {
-		printf("added peer %s\n", text);
+		printf("%s peer %s\n", add ? "added" : "removed", text);
 		return 0;
 	}
 	core_buf_init(&out);
 	core_buf_str(&out, "{\"address\":");
 	core_json_str(&out, text);
-	core_buf_str(&out, ",\"added\":true}\n");
-	rc = write_json(c, &out);
-	core_buf_fini(&out);
-	return rc;
-}
-
-static int
-peer_remove(struct cli *c, const char *addr)
-{
-	struct store_node *n = NULL;
-	char text[CORE_ADDR_TEXT_MAX + 1];
-	struct core_buf out;
-	int rc;
-
-	rc = check_addr(c, addr, text);
-	if (rc != 0)
-		return rc;
-	rc = cli_open(c, true, &n);
-	if (rc != 0)
-		return rc;
-	rc = store_node_peer_remove(n, text);
-	cli_close(c, n);
-	if (rc == DG_ENOTFOUND) {
-		cli_err(c, "%s is not in the list; 'dugnad peer list' shows "
-			   "the peers", text);
-		return EXIT_DATA;
-	}
-	if (rc != 0)
-		return cli_fail(c, rc, "cannot remove the peer");
-	if (!c->json) {
-		printf("removed peer %s\n", text);
-		return 0;
-	}
-	core_buf_init(&out);
-	core_buf_str(&out, "{\"address\":");
-	core_json_str(&out, text);
-	core_buf_str(&out, ",\"removed\":true}\n");
+	core_buf_str(&out, add ? ",\"added\":true}\n" :
+	    ",\"removed\":true}\n");
 	rc = write_json(c, &out);
 	core_buf_fini(&out);
 	return rc;
@@ -229,9 +204,9 @@ cmd_peer(struct cli *c, int argc, char **argv)
 	if (argc >= 2 && cli_want_help(c, argc - 1, argv + 1))
 		return EXIT_OK;
 	if (argc == 3 && strcmp(argv[1], "add") == 0)
-		return peer_add(c, argv[2]);
+		return peer_change(c, argv[2], true);
 	if (argc == 3 && strcmp(argv[1], "remove") == 0)
-		return peer_remove(c, argv[2]);
+		return peer_change(c, argv[2], false);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return peer_list(c);
 	cli_err(c, "%s", USAGE);
