@@ -28,16 +28,19 @@
 
 /* --- what the peer holds ----------------------------------------------- */
 
+/* Where author is (*found) or would go in n records of stride bytes that
+ * begin with an author and are in author order. */
 static size_t
-frontier_find(const struct frontier *f, const uint8_t author[32], bool *found)
+find_author(const uint8_t *recs, size_t n, size_t stride,
+    const uint8_t author[32], bool *found)
 {
-	size_t lo = 0, hi = f->n, mid;
+	size_t lo = 0, hi = n, mid;
 	int c;
 
 	*found = false;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = memcmp(f->recs + mid * 40, author, 32);
+		c = memcmp(recs + mid * stride, author, 32);
 		if (c == 0) {
 			*found = true;
 			return mid;
@@ -48,6 +51,12 @@ frontier_find(const struct frontier *f, const uint8_t author[32], bool *found)
 			hi = mid;
 	}
 	return lo;
+}
+
+static size_t
+frontier_find(const struct frontier *f, const uint8_t author[32], bool *found)
+{
+	return find_author(f->recs, f->n, 40, author, found);
 }
 
 static uint64_t
@@ -474,20 +483,11 @@ heads_complete(struct net_sess *s)
 static bool
 we_hold(const struct net_sess *s, const uint8_t *author)
 {
-	size_t lo = 0, hi = s->nour, mid;
-	int c;
+	bool found;
 
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = memcmp(s->our_heads + mid * STORE_HEAD_REC, author, 32);
-		if (c == 0)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	(void)find_author(s->our_heads, s->nour, STORE_HEAD_REC, author,
+	    &found);
+	return found;
 }
 
 /* A HEADS message: authors strictly ascending across the messages (so
