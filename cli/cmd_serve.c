@@ -504,7 +504,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		rc = store_node_forks(n, fork_alert, &st);
 	if (rc != 0) {
 		free(name);
-		net_status_fini(&st);
+		net_node_status_fini(&st);
 		cli_close(c, n);
 		return cli_fail(c, rc, "cannot read the status");
 	}
@@ -518,7 +518,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		status_text(id, name, entries, authors, &st, running);
 	}
 	free(name);
-	net_status_fini(&st);
+	net_node_status_fini(&st);
 	cli_close(c, n);
 	return rc;
 }
