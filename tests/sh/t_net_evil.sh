@@ -149,6 +149,19 @@ check "chain: A lacks 'From B three' (after the break)" \
 check "chain: A still serves" serving
 
 # === the same member, honest ==================================================
+# === entries that start past A's head: a gap, not a forgery ==================
+ENTRIES_GAP=$(entries_of "$A")
+forged_alerts() { dg --dir "$A" --json status | grep -o "forged or broken" | wc -l; }
+FORGED_BEFORE=$(forged_alerts)
+evil gap
+check_rc 0 "gap: dg_evil ran the scenario (exit 0)"
+check "gap: A keeps the connection (dg_evil prints 'open')" stdout_is open
+check_err "the server sent WANT from" "gap: A answered WANT"
+check "gap: A's log says why it refused them" \
+	log_has "$A" "entries that follow entries this node does not hold yet"
+check "gap: A's entries unchanged" entries_are "$A" "$ENTRIES_GAP"
+check "gap: no new forgery alert on A" test "$(forged_alerts)" = "$FORGED_BEFORE"
+
 evil honest
 check_rc 0 "honest: dg_evil ran the scenario (exit 0)"
 check_err "sending entries 2..3" "honest: dg_evil sent what A lacks (2..3)"

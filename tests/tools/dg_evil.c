@@ -16,6 +16,8 @@
  *   oversize   a frame whose length is NET_FRAME_MAX + 16 + 1, then bytes
  *   garbage    an encrypted frame whose plaintext is random (no msgpack)
  *   badcipher  a frame of 100 random bytes (does not authenticate)
+ *   gap        the entries but the first: they start past the server's
+ *              head (the server answers WANT and keeps the connection)
  *   heads      instead of the empty HEADS, two heads in descending author
  *              order
  *   request    a join REQUEST inside this member's session
@@ -248,6 +250,9 @@ say_error(const struct net_msg *m)
 	if (m->type == NET_ERROR)
 		fprintf(stderr, "dg_evil: the server sent ERROR %llu: %s\n",
 		    (unsigned long long)m->u.error.code, m->u.error.text);
+	else if (m->type == NET_WANT)
+		fprintf(stderr, "dg_evil: the server sent WANT from %llu\n",
+		    (unsigned long long)m->u.want.seq);
 }
 
 /* Waits up to CLOSE_MS for the server to close; reads and drops what it
@@ -540,7 +545,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: dg_evil --dir DIR HOST:PORT MODE\n"
-	    "MODE: forged chain oversize garbage badcipher heads request honest\n");
+	    "MODE: forged chain gap oversize garbage badcipher heads request "
+	    "honest\n");
 	return 2;
 }
 
@@ -565,7 +571,7 @@ main(int argc, char **argv)
 	addr = argv[3];
 	mode = argv[4];
 	entries = strcmp(mode, "forged") == 0 || strcmp(mode, "chain") == 0 ||
-	    strcmp(mode, "honest") == 0;
+	    strcmp(mode, "honest") == 0 || strcmp(mode, "gap") == 0;
 	if (!entries && strcmp(mode, "oversize") != 0 &&
 	    strcmp(mode, "garbage") != 0 && strcmp(mode, "badcipher") != 0 &&
 	    strcmp(mode, "heads") != 0 && strcmp(mode, "request") != 0)
@@ -624,7 +630,8 @@ main(int argc, char **argv)
 			    dg_strerror(rc));
 			goto out;
 		}
-		if (es.n < (strcmp(mode, "chain") == 0 ? 2u : 1u)) {
+		if (es.n < (strcmp(mode, "chain") == 0 ||
+			strcmp(mode, "gap") == 0 ? 2u : 1u)) {
 			fprintf(stderr,
 			    "dg_evil: the server holds this "
 			    "node's log up to %llu: nothing new to send\n",
@@ -682,6 +689,14 @@ main(int argc, char **argv)
 			fprintf(stderr,
 			    "dg_evil: the server answered "
 			    "SYNCED\n");
+	} else if (strcmp(mode, "gap") == 0) {
+		struct ents tail = es;
+
+		/* honest entries, but starting one past what the server
+		 * holds: not forged, a gap (it answers WANT, stays open) */
+		tail.e = es.e + 1;
+		tail.n = es.n - 1;
+		ok = send_batch(&c, pk, &tail);
 	} else if (strcmp(mode, "heads") == 0) {
 		ok = true; /* the HEADS above was the misbehaviour */
 	} else if (strcmp(mode, "request") == 0) {
