@@ -463,3 +463,30 @@ store_walk(struct store_txn *t, enum store_dbi dbi, const void *start,
 	mdb_cursor_close(c);
 	return rc;
 }
+
+struct count_ctx {
+	size_t klen;
+	size_t n;
+};
+
+static int
+count_key(void *arg, const MDB_val *k, const MDB_val *v)
+{
+	struct count_ctx *c = arg;
+
+	(void)v;
+	if (c->klen == 0 || k->mv_size == c->klen)
+		c->n++;
+	return 0;
+}
+
+int
+store_count(struct store_txn *t, enum store_dbi dbi, const void *prefix,
+    size_t plen, size_t klen, size_t *count)
+{
+	struct count_ctx c = { klen, 0 };
+	int rc = store_walk(t, dbi, prefix, plen, plen, count_key, &c);
+
+	*count = c.n;
+	return rc;
+}

@@ -175,6 +175,12 @@ typedef int (*store_walk_fn)(void *ctx, const MDB_val *k, const MDB_val *v);
 int store_walk(struct store_txn *t, enum store_dbi dbi, const void *start,
     size_t slen, size_t plen, store_walk_fn fn, void *ctx);
 
+/* Counts the keys of dbi that begin with the plen bytes of prefix and
+ * are klen bytes long (klen 0: any length), for the bounds on lists kept
+ * in the store.  Returns 0 or a store error. */
+int store_count(struct store_txn *t, enum store_dbi dbi, const void *prefix,
+    size_t plen, size_t klen, size_t *count);
+
 /* Big-endian helpers for keys that sort in numeric order. */
 void store_be64(uint8_t out[8], uint64_t v);
 uint64_t store_get_be64(const uint8_t in[8]);

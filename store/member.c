@@ -760,15 +760,6 @@ get_local(struct store_node *n, const uint8_t *key, size_t klen,
  * received 8, name (the rest). */
 #define REQ_FIXED (32 + 16 + 8 + 64 + 32 + 8)
 
-static int
-count_one(void *arg, const MDB_val *k, const MDB_val *v)
-{
-	(void)k;
-	(void)v;
-	++*(size_t *)arg;
-	return 0;
-}
-
 int
 store_request_put(struct store_node *n, struct store_txn *t,
     const struct store_request *r)
@@ -786,7 +777,7 @@ store_request_put(struct store_node *n, struct store_txn *t,
 		size_t count = 0;
 
 		if (store_get(t, DBI_LOCAL, key, sizeof key, &v) != 0) {
-			rc = store_walk(t, DBI_LOCAL, "r", 1, 1, count_one,
+			rc = store_count(t, DBI_LOCAL, "r", 1, sizeof key,
 			    &count);
 			if (rc != 0)
 				return rc;

@@ -167,19 +167,7 @@ struct one_ctx {
 	const uint8_t *node;
 	bool ok;
 	uint64_t now;
-	size_t count;
 };
-
-static int
-count_one(void *arg, const MDB_val *k, const MDB_val *v)
-{
-	struct one_ctx *c = arg;
-
-	(void)v;
-	if (k->mv_size == KEY_LEN)
-		c->count++;
-	return 0;
-}
 
 static int
 add_txn(struct store_txn *t, void *arg)
@@ -187,6 +175,7 @@ add_txn(struct store_txn *t, void *arg)
 	struct one_ctx *c = arg;
 	struct store_peer p;
 	MDB_val v;
+	size_t count;
 	int rc;
 
 	rc = store_get(t, DBI_LOCAL, c->key, KEY_LEN, &v);
@@ -194,11 +183,10 @@ add_txn(struct store_txn *t, void *arg)
 		return DG_EEXIST;
 	if (rc != DG_ENOTFOUND)
 		return rc;
-	c->count = 0;
-	rc = store_walk(t, DBI_LOCAL, "a", 1, 1, count_one, c);
+	rc = store_count(t, DBI_LOCAL, "a", 1, KEY_LEN, &count);
 	if (rc != 0)
 		return rc;
-	if (c->count >= STORE_PEERS_MAX)
+	if (count >= STORE_PEERS_MAX)
 		return DG_ELIMIT;
 	memset(&p, 0, sizeof p);
 	memcpy(p.addr, c->text, sizeof p.addr);
