@@ -242,6 +242,8 @@ net_wr64(uint8_t *p, uint64_t v)
 }
 
 /* net/sess.c */
+/* The first 10 characters of a node id, for log lines. */
+void net_sess_short_id(const uint8_t pk[32], char out[16]);
 /* The other side for log lines: "ID (ADDR)" once known, else ADDR. */
 const char *net_sess_who(struct net_sess *s, char buf[NET_NAME_LEN]);
 /* Encrypts and queues the message built in b (and empties b); on an

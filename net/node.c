@@ -201,12 +201,8 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 	struct net_dial *d = s->dial;
 	char name[16] = "";
 
-	if (s->has_peer) {
-		char id[CORE_ID_TEXT];
-
-		core_ident_id_text(s->peer, id);
-		memcpy(name, id, 10);
-	}
+	if (s->has_peer)
+		net_sess_short_id(s->peer, name);
 	if (s->opened != 0 && !nn->stopping && !(nn->once && s->why == 0))
 		net_node_log(nn, "disconnected from %s%s%s: %s", s->addr,
 		    name[0] ? " " : "", name,

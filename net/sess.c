@@ -31,8 +31,8 @@ struct wreq {
 static void on_close(uv_handle_t *h);
 static size_t joining(const struct net_node *nn);
 
-static void
-short_id(const uint8_t pk[32], char out[16])
+void
+net_sess_short_id(const uint8_t pk[32], char out[16])
 {
 	char id[CORE_ID_TEXT];
 
@@ -48,7 +48,7 @@ net_sess_who(struct net_sess *s, char buf[NET_NAME_LEN])
 	char id[16];
 
 	if (s->has_peer) {
-		short_id(s->peer, id);
+		net_sess_short_id(s->peer, id);
 		snprintf(buf, NET_NAME_LEN, "%s (%s)", id, s->addr);
 	} else {
 		snprintf(buf, NET_NAME_LEN, "%s", s->addr);
