@@ -23,7 +23,8 @@
 #include "store/peers.h"
 #include "store/repl.h"
 
-#define DEFAULT_LISTEN "0.0.0.0:7373"
+/* every address, IPv6 and IPv4 (0.0.0.0 on a machine without IPv6) */
+#define DEFAULT_LISTEN "[::]:7373"
 
 static void
 log_line(void *ctx, const char *line)
@@ -82,6 +83,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	struct net_node *nn = NULL;
 	struct store_node *n = NULL;
 	const char *listen = DEFAULT_LISTEN;
+	bool discovery = true;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -89,10 +91,12 @@ cmd_serve(struct cli *c, int argc, char **argv)
 			listen = argv[++i];
 		} else if (strcmp(argv[i], "--no-listen") == 0) {
 			listen = NULL;
+		} else if (strcmp(argv[i], "--no-discovery") == 0) {
+			discovery = false;
 		} else {
 			cli_err(c, "unknown argument '%.40s'; usage: dugnad "
-				   "serve [--listen ADDR:PORT | --no-listen]",
-			    argv[i]);
+				   "serve [--listen ADDR:PORT | --no-listen] "
+				   "[--no-discovery]", argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -105,6 +109,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		return rc;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.listen = listen;
+	cfg.discovery = discovery;
 	cfg.log = log_line;
 	cfg.run = cli_daemon_run;
 	cfg.ctx = c;
@@ -124,7 +129,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		return EXIT_TEMPFAIL;
 	case DG_EINVAL:
 		cli_err(c, "'%.60s' is not an address to listen on; give it as "
-			   "ADDR:PORT, e.g. 0.0.0.0:7373", listen);
+			   "ADDR:PORT, e.g. 0.0.0.0:7373 or [::]:7373", listen);
 		return EXIT_USAGE;
 	case DG_ELIMIT:
 		cli_err(c, "the data directory path is too long for the "
@@ -301,6 +306,35 @@ json_unix(struct core_buf *b, uint64_t t)
 }
 
 static void
+discovery_json(struct core_buf *b, const struct net_status *st)
+{
+	const struct net_found_status *f;
+	char node[CORE_ID_TEXT];
+	size_t i;
+
+	core_buf_printf(b, "{\"on\":%s,\"sent\":%llu,\"received\":%llu,"
+	    "\"ignored\":%llu,\"dropped\":%llu,\"found\":[",
+	    st->discovery ? "true" : "false",
+	    (unsigned long long)st->beacons_sent,
+	    (unsigned long long)st->beacons_received,
+	    (unsigned long long)st->beacons_ignored,
+	    (unsigned long long)st->beacons_dropped);
+	for (i = 0; i < st->nfound; i++) {
+		f = &st->found[i];
+		core_buf_str(b, i ? ",{\"address\":" : "{\"address\":");
+		core_json_str(b, f->addr);
+		core_ident_id_text(f->node, node);
+		core_buf_str(b, ",\"node\":");
+		core_json_str(b, node);
+		core_buf_printf(b, ",\"connected\":%s,\"last_beacon\":",
+		    f->connected ? "true" : "false");
+		json_unix(b, f->last_beacon);
+		core_buf_str(b, "}");
+	}
+	core_buf_str(b, "]}");
+}
+
+static void
 status_json(struct core_buf *b, const char *id, const char *netid,
     const char *netname, uint64_t entries, uint64_t authors,
     const struct net_status *st, bool running)
@@ -362,13 +396,46 @@ status_json(struct core_buf *b, const char *id, const char *netid,
 			core_buf_str(b, "null");
 		core_buf_str(b, "}");
 	}
-	core_buf_str(b, "],\"alerts\":[");
+	core_buf_str(b, "],\"discovery\":");
+	if (running)
+		discovery_json(b, st);
+	else
+		core_buf_str(b, "null");
+	core_buf_str(b, ",\"alerts\":[");
 	for (i = 0; i < st->nalerts; i++) {
 		if (i > 0)
 			core_buf_ch(b, ',');
 		core_json_str(b, st->alerts[i]);
 	}
 	core_buf_str(b, "]}\n");
+}
+
+static void
+discovery_text(const struct net_status *st)
+{
+	const struct net_found_status *f;
+	char node[16];
+	uint64_t now = (uint64_t)time(NULL);
+	size_t i;
+
+	if (!st->discovery) {
+		printf("discovery off\n");
+		return;
+	}
+	printf("discovery on: %zu found; beacons %llu sent, %llu received, "
+	       "%llu ignored, %llu dropped\n", st->nfound,
+	    (unsigned long long)st->beacons_sent,
+	    (unsigned long long)st->beacons_received,
+	    (unsigned long long)st->beacons_ignored,
+	    (unsigned long long)st->beacons_dropped);
+	for (i = 0; i < st->nfound; i++) {
+		f = &st->found[i];
+		cli_short_node(f->node, node);
+		printf("found     %-24s %-10s %s, last beacon %llu s ago\n",
+		    f->addr, node, f->connected ? "connected" :
+		    "not connected", (unsigned long long)(now > f->last_beacon ?
+		    now - f->last_beacon : 0));
+	}
 }
 
 static void
@@ -415,6 +482,8 @@ status_text(const char *id, const char *netname, uint64_t entries,
 			printf(" (%s)", dg_strerror(p->last_error));
 		printf("\n");
 	}
+	if (running)
+		discovery_text(st);
 	for (i = 0; i < st->nalerts; i++)
 		printf("alert     %s\n", st->alerts[i]);
 }

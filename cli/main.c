@@ -56,8 +56,10 @@ static const struct cli_cmd commands[] = {
 	{ "reindex", cmd_reindex, CLI_LOCAL, "reindex", "rebuild the views from the logs" },
 	{ "compact", cmd_compact, CLI_LOCAL, "compact",
 	    "rewrite the store without free space" },
-	{ "serve", cmd_serve, CLI_NEVER, "serve [--listen ADDR:PORT]",
-	    "run the node: sync with peers, live" },
+	{ "serve", cmd_serve, CLI_NEVER,
+	    "serve [--listen ADDR:PORT | --no-listen] [--no-discovery]",
+	    "run the node: find members on the local network, sync with "
+	    "peers, live" },
 	{ "peer", cmd_peer, CLI_DAEMON,
 	    "peer add HOST:PORT | peer list | peer remove HOST:PORT",
 	    "known peers the node dials" },

@@ -174,9 +174,11 @@ ctl_request(struct ctl_conn *c, const uint8_t *p, size_t len)
 		break;
 	case NET_CTL_SYNC:
 		if (r.addr == NULL) {
-			/* every known peer: redial now those not connected */
+			/* every known or discovered peer: redial now those
+			 * not connected */
 			for (d = nn->dials; d != NULL; d = d->next) {
-				if (d->from_book && d->sess == NULL) {
+				if ((d->from_book || d->discovered) &&
+				    d->sess == NULL) {
 					d->next_try = 0;
 					d->backoff = 0;
 				}

@@ -42,6 +42,23 @@
 #define NET_BACKOFF_MIN_MS 1000
 #define NET_BACKOFF_MAX_MS 300000
 
+/* LAN discovery (net/disc.c, doc/protocol.md §23.12) */
+#define NET_DISC_PORT 7373
+#define NET_DISC_GROUP4 "239.255.73.73" /* organisation-local scope */
+#define NET_DISC_GROUP6 "ff02::7373"    /* link-local scope */
+#define NET_DISC_EVERY_MS 5000   /* a beacon on each interface, +-25% */
+#define NET_DISC_FORGET_MS 30000 /* a node not heard from is forgotten */
+#define NET_DISC_MOVE_MS 15000   /* a node heard at another address is
+				  * dialled there when the first one has
+				  * been silent this long */
+#define NET_DISC_FOUND_MAX 64    /* discovered nodes kept */
+#define NET_DISC_SRC_SLOTS 64    /* source addresses rate-limited apart */
+#define NET_DISC_SRC_RATE 8      /* datagrams a second from one source */
+#define NET_DISC_SRC_BURST 16
+#define NET_DISC_ALL_RATE 128    /* datagrams a second in all */
+#define NET_DISC_ALL_BURST 128
+#define NET_DISC_IFACES 32       /* interface addresses beaconed on */
+
 enum sess_state {
 	SESS_CONNECTING,
 	SESS_HANDSHAKE,
@@ -146,11 +163,43 @@ struct net_dial {
 	size_t psk_index;
 	uint64_t last_sync;    /* Unix seconds */
 	int last_error;
+
+	/* found by a beacon (net/disc.c): dialled at sa, keyed by node */
+	bool discovered;
+	struct sockaddr_storage sa;
+	uint64_t beacon_clock; /* the sender's clock in the last beacon */
+	uint64_t beacon_at;    /* uv_now ms when it came */
+	uint64_t sa_at;        /* uv_now ms of the last one from sa */
+	uint64_t beacon_unix;  /* Unix seconds when it came */
 };
 
 struct replay_ent {
 	uint8_t e[16];
 	uint64_t time;
+};
+
+/* A token bucket, in thousandths of a datagram. */
+struct disc_bucket {
+	uint8_t addr[16];      /* the source (unused in the global one) */
+	bool used;
+	uint64_t at;           /* uv_now ms of the last refill */
+	uint64_t tokens;
+};
+
+/* LAN discovery: the two UDP sockets, the beacon timer and the rate
+ * limits (net/disc.c). */
+struct net_disc {
+	bool on;
+	uv_udp_t udp4, udp6;
+	bool has4, has6;
+	uv_timer_t timer;
+	uint8_t (*keys)[32];   /* beacon keys, newest first; sodium_malloc */
+	size_t nkeys;
+	struct disc_bucket src[NET_DISC_SRC_SLOTS];
+	struct disc_bucket all;
+	uint64_t clock;        /* the last clock value sent */
+	uint64_t sent, received, ignored, dropped;
+	uint8_t rbuf[256];     /* one datagram (longer ones are cut) */
 };
 
 /* A control connection. */
@@ -178,6 +227,8 @@ struct net_node {
 	uv_tcp_t listener;
 	bool listening;
 	char listen_addr[CORE_ADDR_TEXT_MAX + 1];
+	struct sockaddr_storage listen_ss; /* what the listener is bound to */
+	struct net_disc disc;
 	uv_pipe_t ctl;
 	bool ctl_open;
 	char ctl_path[4200];
@@ -290,6 +341,8 @@ void net_node_tick(struct net_node *nn);
 struct net_dial *net_node_add_dial(struct net_node *nn, const char *addr,
     bool from_book);
 void net_node_dial(struct net_node *nn, struct net_dial *d);
+/* ms +-25%, so that nodes do not act in step. */
+uint64_t net_node_jitter(uint64_t ms);
 void net_node_log(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void net_node_alert(struct net_node *nn, const char *fmt, ...)
@@ -305,6 +358,18 @@ void net_node_psks_refresh(struct net_node *nn);
 /* Remembers msg1's ephemeral key; false when seen before (a replay). */
 bool net_node_replay_check(struct net_node *nn, const uint8_t e[32],
     uint64_t time);
+
+/* net/disc.c */
+/* Opens the UDP sockets and starts beaconing (if listening); a failure
+ * is logged and leaves discovery off. */
+void net_disc_start(struct net_node *nn);
+/* Derives the beacon keys from nn->psks (after net_node_psks_refresh). */
+void net_disc_keys(struct net_node *nn);
+/* Forgets the discovered nodes not heard from for a while. */
+void net_disc_tick(struct net_node *nn);
+/* "[fe80::1%eth0]:7373", "192.0.2.7:7373": the text of a socket
+ * address (IPv4-mapped IPv6 as IPv4) into out. */
+void net_disc_addr_text(const struct sockaddr *sa, char *out, size_t cap);
 
 /* net/ctld.c */
 /* Binds DIR/ctl (replacing a leftover nobody answers on).  Returns 0,

@@ -119,6 +119,7 @@ net_node_psks_refresh(struct net_node *nn)
 	nn->nnet = store_node_psks(nn->store, nn->psks, NET_PSKS);
 	nn->npsk = nn->nnet + store_node_join_psks(nn->store,
 	    nn->psks + nn->nnet, NET_PSKS - nn->nnet);
+	net_disc_keys(nn);
 }
 
 /* Newcomers approved while they wait get their welcome, one at a time. */
@@ -168,14 +169,14 @@ find_dial(struct net_node *nn, const char *addr)
 	struct net_dial *d;
 
 	for (d = nn->dials; d != NULL; d = d->next) {
-		if (strcmp(d->addr, addr) == 0)
+		if (!d->discovered && strcmp(d->addr, addr) == 0)
 			return d;
 	}
 	return NULL;
 }
 
-static uint64_t
-jitter(uint64_t ms)
+uint64_t
+net_node_jitter(uint64_t ms)
 {
 	/* +-25% so that nodes that lost each other do not redial in step */
 	return ms - ms / 4 + randombytes_uniform((uint32_t)(ms / 2 + 1));
@@ -239,10 +240,16 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 		return;
 	d->sess = NULL;
 	s->dial = NULL;
-	if (s->has_peer) {
+	if (s->has_peer && !d->discovered) {
 		d->has_node = true;
 		memcpy(d->node, s->peer, 32);
 	}
+	/* A found node that was not there, or was another node (a beacon in
+	 * its name from someone holding a network key): its own beacons
+	 * from another place are taken at once (net/disc.c). */
+	if (d->discovered && (s->why != 0 || (s->has_peer &&
+	    memcmp(s->peer, d->node, 32) != 0)))
+		d->sa_at = 0;
 	if (s->why == 0) {
 		d->backoff = NET_BACKOFF_MIN_MS;
 	} else {
@@ -256,7 +263,7 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 			note_result(nn, d->addr, s->has_peer ? s->peer : NULL,
 			    false);
 	}
-	d->next_try = uv_now(&nn->loop) + jitter(d->backoff);
+	d->next_try = uv_now(&nn->loop) + net_node_jitter(d->backoff);
 	/* a sync asked for is answered "done" only if it got there */
 	net_ctld_answer_sync(nn, d, s->synced_reported ? 0 : s->why != 0 ?
 	    s->why : DG_ECLOSED, s->why_text);
@@ -359,7 +366,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 			    NET_BACKOFF_MIN_MS;
 			if (d->backoff > NET_BACKOFF_MAX_MS)
 				d->backoff = NET_BACKOFF_MAX_MS;
-			d->next_try = uv_now(&nn->loop) + jitter(d->backoff);
+			d->next_try = uv_now(&nn->loop) + net_node_jitter(d->backoff);
 			net_ctld_answer_sync(nn, d, DG_ENET, "cannot resolve the "
 			    "address");
 			if (nn->once && !nn->done) {
@@ -388,6 +395,14 @@ net_node_dial(struct net_node *nn, struct net_dial *d)
 
 	if (d->sess != NULL || d->resolving)
 		return;
+	if (d->discovered) { /* the address its beacon came from */
+		if (net_sess_dial(nn, d, (struct sockaddr *)&d->sa) != 0) {
+			d->backoff = NET_BACKOFF_MAX_MS;
+			d->next_try = uv_now(&nn->loop) +
+			    net_node_jitter(d->backoff);
+		}
+		return;
+	}
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -398,7 +413,7 @@ net_node_dial(struct net_node *nn, struct net_dial *d)
 	    &hints);
 	if (rc != 0) {
 		d->resolving = false;
-		d->next_try = uv_now(&nn->loop) + jitter(NET_BACKOFF_MAX_MS);
+		d->next_try = uv_now(&nn->loop) + net_node_jitter(NET_BACKOFF_MAX_MS);
 		net_ctld_answer_sync(nn, d, DG_ENET, "cannot resolve the address");
 		if (nn->once && !nn->done) {
 			nn->done = true;
@@ -521,8 +536,11 @@ on_tick(uv_timer_t *t)
 		net_node_psks_refresh(nn);
 	}
 	welcome_waiting(nn);
+	if (nn->disc.on)
+		net_disc_tick(nn);
 	for (d = nn->dials; d != NULL; d = d->next) {
-		if (d->from_book && d->sess == NULL && !d->resolving &&
+		if ((d->from_book || d->discovered) && d->sess == NULL &&
+		    !d->resolving &&
 		    now >= d->next_try && !connected_to(nn, d))
 			net_node_dial(nn, d);
 	}
@@ -574,7 +592,14 @@ listen_on(struct net_node *nn, const char *spec)
 		return DG_ENET;
 	nn->listener.data = nn;
 	nn->listening = true;
+	/* "[::]" is every address: IPv6 and, dual-stack (libuv clears
+	 * IPV6_V6ONLY), IPv4 too; a machine without IPv6 gets 0.0.0.0 */
 	rc = uv_tcp_bind(&nn->listener, (struct sockaddr *)&ss, 0);
+	if (rc == UV_EAFNOSUPPORT && strcmp(host, "::") == 0) {
+		snprintf(host, sizeof host, "0.0.0.0");
+		(void)uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
+		rc = uv_tcp_bind(&nn->listener, (struct sockaddr *)&ss, 0);
+	}
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&nn->listener, 64, on_conn);
 	if (rc != 0) {
@@ -584,6 +609,7 @@ listen_on(struct net_node *nn, const char *spec)
 	len = sizeof ss;
 	if (uv_tcp_getsockname(&nn->listener, (struct sockaddr *)&ss,
 		&len) == 0) {
+		nn->listen_ss = ss;
 		if (ss.ss_family == AF_INET)
 			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		else
@@ -725,6 +751,8 @@ net_node_free(struct net_node *nn)
 	(void)sigaction(SIGPIPE, &nn->old_pipe, NULL);
 	sodium_free(nn->sk);
 	sodium_free(nn->psks);
+	if (nn->disc.keys != NULL)
+		sodium_free(nn->disc.keys);
 	free(nn);
 }
 
@@ -741,6 +769,8 @@ net_node_serve(struct net_node *nn)
 		if (rc != 0)
 			goto out;
 	}
+	if (nn->cfg.discovery)
+		net_disc_start(nn);
 	if (uv_signal_init(&nn->loop, &nn->sigint) != 0 ||
 	    uv_signal_init(&nn->loop, &nn->sigterm) != 0) {
 		rc = DG_ENET;
@@ -807,6 +837,7 @@ int
 net_node_status(struct net_node *nn, struct net_status *st)
 {
 	struct net_peer_status *p;
+	struct net_found_status *f;
 	struct net_sess *s;
 	struct net_dial *d;
 	size_t n = 0, i;
@@ -853,6 +884,30 @@ net_node_status(struct net_node *nn, struct net_status *st)
 		p->last_error = d->last_error;
 	}
 	st->npeers = n;
+	st->discovery = nn->disc.on;
+	st->beacons_sent = nn->disc.sent;
+	st->beacons_received = nn->disc.received;
+	st->beacons_ignored = nn->disc.ignored;
+	st->beacons_dropped = nn->disc.dropped;
+	n = 0;
+	for (d = nn->dials; d != NULL; d = d->next)
+		n += d->discovered && d->has_node;
+	if (n == 0)
+		return 0;
+	st->found = calloc(n, sizeof *st->found);
+	if (st->found == NULL) {
+		net_node_status_fini(st);
+		return DG_ENOMEM;
+	}
+	for (d = nn->dials; d != NULL; d = d->next) {
+		if (!d->discovered || !d->has_node)
+			continue;
+		f = &st->found[st->nfound++];
+		snprintf(f->addr, sizeof f->addr, "%s", d->addr);
+		memcpy(f->node, d->node, 32);
+		f->connected = connected_to(nn, d);
+		f->last_beacon = d->beacon_unix;
+	}
 	return 0;
 }
 
@@ -862,5 +917,8 @@ net_node_status_fini(struct net_status *st)
 	free(st->peers);
 	st->peers = NULL;
 	st->npeers = 0;
+	free(st->found);
+	st->found = NULL;
+	st->nfound = 0;
 }
 

@@ -48,6 +48,8 @@ typedef void (*net_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 struct net_config {
 	const char *listen;   /* "ADDR:PORT" (port 0: any free port) or NULL:
 			       * do not listen */
+	bool discovery;       /* serve: LAN discovery (beacons over UDP
+			       * port 7373, doc/protocol.md §23.12) */
 	net_log_fn log;
 	net_run_fn run;       /* NULL: the control socket refuses commands */
 	net_progress_fn progress; /* one-shot sync only; may be NULL */
@@ -114,6 +116,14 @@ struct net_peer_status {
 	int last_error;      /* why the last try failed, or 0 */
 };
 
+/* A node found on the local network by its beacons. */
+struct net_found_status {
+	char addr[CORE_ADDR_TEXT_MAX + 1]; /* where it is dialled */
+	uint8_t node[32];
+	bool connected;
+	uint64_t last_beacon; /* Unix seconds */
+};
+
 #define NET_STATUS_ALERTS 16
 #define NET_ALERT_LEN 200
 
@@ -124,6 +134,13 @@ struct net_status {
 	uint64_t refused;    /* handshakes and peers refused */
 	size_t npeers;
 	struct net_peer_status *peers; /* owned: net_node_status_fini */
+	bool discovery;      /* on: the UDP sockets are open */
+	uint64_t beacons_sent, beacons_received; /* received: accepted */
+	uint64_t beacons_ignored; /* not a beacon of this network, stale,
+				   * replayed, from the wrong address */
+	uint64_t beacons_dropped; /* over the rate limit: not looked at */
+	size_t nfound;
+	struct net_found_status *found; /* owned: net_node_status_fini */
 	size_t nalerts;      /* oldest first */
 	char alerts[NET_STATUS_ALERTS][NET_ALERT_LEN];
 };

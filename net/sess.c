@@ -605,22 +605,11 @@ peer_text(struct net_sess *s)
 {
 	struct sockaddr_storage ss;
 	int len = sizeof ss;
-	char host[64];
-	uint16_t port = 0;
 
 	snprintf(s->addr, sizeof s->addr, "?");
-	if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &len) != 0)
-		return;
-	if (ss.ss_family == AF_INET) {
-		uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof host);
-		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	} else if (ss.ss_family == AF_INET6) {
-		uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof host);
-		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	} else {
-		return;
-	}
-	core_addr_format(host, port, s->addr, sizeof s->addr);
+	if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &len) == 0)
+		net_disc_addr_text((struct sockaddr *)&ss, s->addr,
+		    sizeof s->addr);
 }
 
 /* Newcomers' connections (responder side). */
