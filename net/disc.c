@@ -549,8 +549,12 @@ open_udp(struct net_node *nn, uv_udp_t *h, int family)
 	    (family == AF_INET6 ? UV_UDP_IPV6ONLY : 0));
 	if (rc == 0 && family == AF_INET)
 		rc = uv_udp_set_broadcast(h, 1);
+	/* nothing leaves the link: TTL (hop limit) 1 for the multicast
+	 * beacons and for the broadcast copy alike */
 	if (rc == 0)
 		rc = uv_udp_set_multicast_ttl(h, 1);
+	if (rc == 0)
+		rc = uv_udp_set_ttl(h, 1);
 	if (rc == 0)
 		rc = uv_udp_recv_start(h, on_alloc, on_recv);
 	if (rc != 0)

@@ -250,6 +250,8 @@ struct net_node {
 
 	uint64_t bytes_in, bytes_out, refused;
 	char alerts[NET_ALERTS][NET_ALERT_LEN];
+	uint8_t alert_node[NET_ALERTS][32]; /* the node of an alert_unknown */
+	bool alert_unknown[NET_ALERTS];
 	size_t nalerts, alert_next;
 
 	struct net_sess *welcoming; /* the one welcome being sent */
@@ -347,6 +349,14 @@ void net_node_log(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void net_node_alert(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* An alert about a node this one does not know as a member: it may be a
+ * newcomer whose admission has not reached this node yet (common when
+ * members find each other at a meeting), so the alert goes away when
+ * that node is let in later (net_node_alert_clear). */
+void net_node_alert_unknown(struct net_node *nn, const uint8_t node[32],
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Drops the alert_unknown alerts about node (it is a member now). */
+void net_node_alert_clear(struct net_node *nn, const uint8_t node[32]);
 /* Called after a session stored new entries or when anything else
  * changed the store: refresh the digest and push to every session. */
 void net_node_changed(struct net_node *nn);

@@ -55,19 +55,78 @@ net_node_log(struct net_node *nn, const char *fmt, ...)
 	nn->cfg.log(nn->cfg.ctx, line);
 }
 
+static void
+alert_v(struct net_node *nn, const uint8_t *unknown, const char *fmt,
+    va_list ap)
+{
+	size_t i = nn->alert_next;
+
+	vsnprintf(nn->alerts[i], sizeof nn->alerts[0], fmt, ap);
+	nn->alert_unknown[i] = unknown != NULL;
+	if (unknown != NULL)
+		memcpy(nn->alert_node[i], unknown, 32);
+	nn->alert_next = (i + 1) % NET_ALERTS;
+	if (nn->nalerts < NET_ALERTS)
+		nn->nalerts++;
+	net_node_log(nn, "alert: %s", nn->alerts[i]);
+}
+
 void
 net_node_alert(struct net_node *nn, const char *fmt, ...)
 {
-	char *slot = nn->alerts[nn->alert_next];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(slot, sizeof nn->alerts[0], fmt, ap);
+	alert_v(nn, NULL, fmt, ap);
 	va_end(ap);
-	nn->alert_next = (nn->alert_next + 1) % NET_ALERTS;
-	if (nn->nalerts < NET_ALERTS)
-		nn->nalerts++;
-	net_node_log(nn, "alert: %s", slot);
+}
+
+void
+net_node_alert_unknown(struct net_node *nn, const uint8_t node[32],
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	alert_v(nn, node, fmt, ap);
+	va_end(ap);
+}
+
+void
+net_node_alert_clear(struct net_node *nn, const uint8_t node[32])
+{
+	size_t i, j, k = 0, n = nn->nalerts;
+	size_t first = (nn->alert_next + NET_ALERTS - n) % NET_ALERTS;
+	bool any = false;
+
+	for (i = 0; i < n; i++) {
+		j = (first + i) % NET_ALERTS;
+		any |= nn->alert_unknown[j] &&
+		    memcmp(nn->alert_node[j], node, 32) == 0;
+	}
+	if (!any)
+		return;
+	/* keep the others in order, oldest first from slot 0 */
+	{
+		char text[NET_ALERTS][NET_ALERT_LEN];
+		uint8_t who[NET_ALERTS][32];
+		bool unknown[NET_ALERTS];
+
+		for (i = 0; i < n; i++) {
+			j = (first + i) % NET_ALERTS;
+			if (nn->alert_unknown[j] &&
+			    memcmp(nn->alert_node[j], node, 32) == 0)
+				continue;
+			memcpy(text[k], nn->alerts[j], NET_ALERT_LEN);
+			memcpy(who[k], nn->alert_node[j], 32);
+			unknown[k++] = nn->alert_unknown[j];
+		}
+		memcpy(nn->alerts, text, k * NET_ALERT_LEN);
+		memcpy(nn->alert_node, who, k * 32);
+		memcpy(nn->alert_unknown, unknown, k * sizeof unknown[0]);
+	}
+	nn->nalerts = k;
+	nn->alert_next = k % NET_ALERTS;
 }
 
 bool

@@ -166,11 +166,17 @@ member_ok(struct net_sess *s)
 	char name[NET_NAME_LEN];
 	int rc = store_node_member_check(s->node->store, s->peer);
 
-	if (rc == DG_EPERM || rc == DG_ENOTFOUND) {
+	if (rc == DG_EPERM) {
 		s->node->refused++;
-		net_node_alert(s->node, "refused %s: %s", net_sess_who(s, name),
-		    rc == DG_EPERM ? "it was revoked" :
-		    "it is not a member of the network");
+		net_node_alert(s->node, "refused %s: it was revoked",
+		    net_sess_who(s, name));
+	} else if (rc == DG_ENOTFOUND) {
+		s->node->refused++;
+		net_node_alert_unknown(s->node, s->peer, "refused %s: it is "
+		    "not a member of the network (or its admission has not "
+		    "reached this node yet)", net_sess_who(s, name));
+	} else if (rc == 0) {
+		net_node_alert_clear(s->node, s->peer);
 	}
 	return rc;
 }
