@@ -145,7 +145,7 @@ test: check-deps $(BUILD)/dugnad $(UNIT_BIN) $(TOOL_BIN)
 demo: check-deps $(BUILD)/dugnad
 	@BUILD=$(BUILD) sh tests/demo.sh
 
-bench: check-deps $(BUILD)/dugnad $(BENCH_BIN)
+bench: check-deps $(BUILD)/dugnad $(BENCH_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) sh bench/run
 
 install: all

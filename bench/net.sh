@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench/net.sh - the network benchmarks (DESIGN.md §5): replication,
 # reconnection and memory between two nodes (bench/net_repl.sh), then
-# convergence and memory of a mesh of 30 (bench/net_mesh.sh).  Each
+# convergence and memory of a mesh of 30 (bench/net_mesh.sh), one add
+# through the daemon (bench/net_add.sh) and, as root, LAN discovery in
+# network namespaces (bench/net_lan.sh).  Each
 # prints its table; doc/performance.md ("Network") says how to read them.
 #
 #   sh bench/net.sh build/dugnad
@@ -14,3 +16,4 @@ here=$(dirname "$0")
 sh "$here/net_repl.sh" "$@"
 sh "$here/net_mesh.sh" "$@"
 sh "$here/net_add.sh" "$@"
+sh "$here/net_lan.sh" "$@"
