@@ -30,6 +30,7 @@
 
 #include "net/beacon.h"
 #include "net/internal.h"
+#include "store/repl.h"
 
 /* --- addresses ------------------------------------------------------------ */
 
@@ -193,15 +194,21 @@ join_group(struct net_node *nn, int family, unsigned ifindex)
 	}
 }
 
+static uint64_t
+wall_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* The next clock value: Unix milliseconds, strictly increasing. */
 static uint64_t
 next_clock(struct net_disc *d)
 {
-	struct timespec ts;
-	uint64_t now;
+	uint64_t now = wall_clock_ms();
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	d->clock = now > d->clock ? now : d->clock + 1;
 	return d->clock;
 }
@@ -271,9 +278,11 @@ on_beacon_timer(uv_timer_t *t)
 	if (getifaddrs(&all) == 0) {
 		for (ifa = all; ifa != NULL && n < NET_DISC_IFACES;
 		    ifa = ifa->ifa_next) {
+			/* not loopback, and not point-to-point links (a VPN
+			 * tunnel leads off the local network) */
 			if (ifa->ifa_addr == NULL ||
 			    !(ifa->ifa_flags & IFF_UP) ||
-			    (ifa->ifa_flags & IFF_LOOPBACK))
+			    (ifa->ifa_flags & (IFF_LOOPBACK | IFF_POINTOPOINT)))
 				continue;
 			family = ifa->ifa_addr->sa_family;
 			if (family == AF_INET6 && !IN6_IS_ADDR_LINKLOCAL(
@@ -352,9 +361,22 @@ find_found(struct net_node *nn, const uint8_t node[32])
 	return NULL;
 }
 
+static bool
+is_connected(const struct net_node *nn, const uint8_t node[32])
+{
+	const struct net_sess *s;
+
+	for (s = nn->sessions; s != NULL; s = s->next) {
+		if (s->state == SESS_OPEN && s->has_peer &&
+		    memcmp(s->peer, node, 32) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* A place for one more discovered node: a new one while there are fewer
  * than NET_DISC_FOUND_MAX, else the one heard from longest ago that has
- * no connection; NULL when every one has. */
+ * no connection (made or being made); NULL when every one has. */
 static struct net_dial *
 found_slot(struct net_node *nn)
 {
@@ -365,8 +387,8 @@ found_slot(struct net_node *nn)
 		if (!d->discovered)
 			continue;
 		n++;
-		if (d->sess == NULL && (old == NULL ||
-			d->beacon_at < old->beacon_at))
+		if (d->sess == NULL && !is_connected(nn, d->node) &&
+		    (old == NULL || d->beacon_at < old->beacon_at))
 			old = d;
 	}
 	if (n < NET_DISC_FOUND_MAX) {
@@ -385,19 +407,6 @@ found_slot(struct net_node *nn)
 		old->beacon_clock = 0;
 	}
 	return old;
-}
-
-static bool
-is_connected(const struct net_node *nn, const uint8_t node[32])
-{
-	const struct net_sess *s;
-
-	for (s = nn->sessions; s != NULL; s = s->next) {
-		if (s->state == SESS_OPEN && s->has_peer &&
-		    memcmp(s->peer, node, 32) == 0)
-			return true;
-	}
-	return false;
 }
 
 /* Whether the dial address sa is from's address with the TCP port. */
@@ -420,6 +429,32 @@ same_place(const struct sockaddr_storage *sa, const struct sockaddr *from,
 	    ((const struct sockaddr_in6 *)from)->sin6_scope_id;
 }
 
+/* Whether a beacon may come from a: senders beacon from IPv6 link-local
+ * addresses and from IPv4 unicast ones (not 0/8, loopback, multicast or
+ * reserved, which a key holder could name to make members dial
+ * themselves or nowhere). */
+static bool
+plausible(int family, const uint8_t a[16])
+{
+	if (family == 6)
+		return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+	return a[12] != 0 && a[12] != 127 && a[12] < 224;
+}
+
+/* Whether another discovery dial may start: at most NET_DISC_DIALS are
+ * being made at once, whatever the beacons heard. */
+bool
+net_disc_may_dial(struct net_node *nn)
+{
+	const struct net_dial *d;
+	size_t n = 0;
+
+	for (d = nn->dials; d != NULL; d = d->next)
+		n += d->discovered && d->sess != NULL &&
+		    d->sess->state != SESS_OPEN;
+	return n < NET_DISC_DIALS;
+}
+
 static void
 heard(struct net_node *nn, int family, const uint8_t *p, size_t len,
     const struct sockaddr *from)
@@ -430,43 +465,56 @@ heard(struct net_node *nn, int family, const uint8_t *p, size_t len,
 	uint8_t src[16];
 	size_t key;
 	uint64_t now = uv_now(&nn->loop), wall = (uint64_t)time(NULL);
+	uint64_t wall_ms = wall_clock_ms();
+	const uint64_t skew = (uint64_t)NET_TIME_SKEW * 1000;
 	char text[CORE_ADDR_TEXT_MAX + 1], name[16];
 	bool moved = false;
 
-	if (len != NET_BEACON_LEN) {
+	addr16(from, src);
+	if (len != NET_BEACON_LEN || !plausible(family, src)) {
 		d->ignored++;
 		return;
 	}
-	addr16(from, src);
 	if (!rate_ok(d, src, now)) {
 		d->dropped++;
 		return;
 	}
 	if (net_beacon_open(p, len, (const uint8_t(*)[32])d->keys, d->nkeys,
 		&b, &key) != 0 || b.family != family ||
-	    memcmp(b.addr, src, 16) != 0 ||
-	    b.time_ms / 1000 + NET_TIME_SKEW < wall ||
-	    b.time_ms / 1000 > wall + NET_TIME_SKEW) {
+	    memcmp(b.addr, src, 16) != 0 || b.time_ms + skew < wall_ms ||
+	    b.time_ms > wall_ms + skew) {
 		d->ignored++;
 		return;
 	}
 	if (memcmp(b.node, nn->pk, 32) == 0)
 		return; /* our own, looped back */
+	/* Only a node this one would replicate with is worth a dial: a
+	 * beacon naming anyone else (a made-up id, a revoked member, a
+	 * newcomer whose admission has not arrived: it will be refused
+	 * anyway) must not fill the table or start connections. */
+	if (store_node_member_check(nn->store, b.node) != 0) {
+		d->ignored++;
+		return;
+	}
 	f = find_found(nn, b.node);
 	if (f != NULL && same_place(&f->sa, from, b.port)) {
 		/* clocks are compared per place: a beacon names its source
 		 * address, so only this place's own beacons can be replayed
 		 * here, and someone else's clock elsewhere cannot make this
 		 * place's beacons look old */
-		if (b.time_ms <= f->beacon_clock) {
-			d->ignored++; /* a replay, or the broadcast copy */
+		if (b.time_ms == f->beacon_clock)
+			return; /* the broadcast copy of a multicast beacon */
+		if (b.time_ms < f->beacon_clock) {
+			d->ignored++; /* a replay */
 			return;
 		}
-	} else if (f != NULL && f->sa_at + NET_DISC_MOVE_MS > now) {
+	} else if (f != NULL && (f->sa_at + NET_DISC_MOVE_MS > now ||
+	    f->sess != NULL)) {
 		/* A node heard on two interfaces, over IPv4 and IPv6, or
 		 * named in someone else's beacon keeps the place it was found
 		 * at while that place is heard from (or until a connection
-		 * there fails, see net_node_sess_done). */
+		 * there fails, see net_node_sess_done), and while a
+		 * connection there is being made. */
 		d->received++;
 		return;
 	} else if (f == NULL && (f = found_slot(nn)) == NULL) {
@@ -496,7 +544,7 @@ heard(struct net_node *nn, int family, const uint8_t *p, size_t len,
 		net_node_log(nn, "discovered %s at %s", name, f->addr);
 	}
 	if (f->sess == NULL && now >= f->next_try &&
-	    !is_connected(nn, f->node))
+	    !is_connected(nn, f->node) && net_disc_may_dial(nn))
 		net_node_dial(nn, f);
 }
 
@@ -586,6 +634,11 @@ net_disc_start(struct net_node *nn)
 		return;
 	}
 	net_disc_keys(nn);
+	if (uv_timer_init(&nn->loop, &d->timer) != 0) {
+		net_node_log(nn, "discovery off: cannot start its timer");
+		return;
+	}
+	d->timer.data = nn;
 	rc4 = open_udp(nn, &d->udp4, AF_INET);
 	rc6 = open_udp(nn, &d->udp6, AF_INET6);
 	d->has4 = rc4 == 0;
@@ -595,11 +648,6 @@ net_disc_start(struct net_node *nn)
 		    NET_DISC_PORT, uv_strerror(rc4));
 		return;
 	}
-	if (uv_timer_init(&nn->loop, &d->timer) != 0) {
-		net_node_log(nn, "discovery off: cannot start its timer");
-		return;
-	}
-	d->timer.data = nn;
 	d->all.at = uv_now(&nn->loop);
 	d->all.tokens = NET_DISC_ALL_BURST * 1000;
 	d->on = true;

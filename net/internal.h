@@ -58,6 +58,7 @@
 #define NET_DISC_ALL_RATE 128    /* datagrams a second in all */
 #define NET_DISC_ALL_BURST 128
 #define NET_DISC_IFACES 32       /* interface addresses beaconed on */
+#define NET_DISC_DIALS 8         /* discovery dials being made at once */
 
 enum sess_state {
 	SESS_CONNECTING,
@@ -250,8 +251,9 @@ struct net_node {
 
 	uint64_t bytes_in, bytes_out, refused;
 	char alerts[NET_ALERTS][NET_ALERT_LEN];
-	uint8_t alert_node[NET_ALERTS][32]; /* the node of an alert_unknown */
-	bool alert_unknown[NET_ALERTS];
+	uint8_t alert_node[NET_ALERTS][32]; /* the node an alert is about */
+	bool alert_about[NET_ALERTS];   /* alert_node is set */
+	bool alert_unknown[NET_ALERTS]; /* about a node not (yet) a member */
 	size_t nalerts, alert_next;
 
 	struct net_sess *welcoming; /* the one welcome being sent */
@@ -349,13 +351,15 @@ void net_node_log(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void net_node_alert(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* An alert about a node this one does not know as a member: it may be a
- * newcomer whose admission has not reached this node yet (common when
- * members find each other at a meeting), so the alert goes away when
- * that node is let in later (net_node_alert_clear). */
-void net_node_alert_unknown(struct net_node *nn, const uint8_t node[32],
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Drops the alert_unknown alerts about node (it is a member now). */
+/* An alert about a node: it replaces the last alert about that node.
+ * unknown: the node is not known as a member; it may be a newcomer whose
+ * admission has not reached this node yet (common when members find
+ * each other at a meeting), so the alert goes away when that node is
+ * let in later (net_node_alert_clear). */
+void net_node_alert_about(struct net_node *nn, const uint8_t node[32],
+    bool unknown, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Drops the "unknown" alerts about node (it is a member now). */
 void net_node_alert_clear(struct net_node *nn, const uint8_t node[32]);
 /* Called after a session stored new entries or when anything else
  * changed the store: refresh the digest and push to every session. */
@@ -375,6 +379,8 @@ bool net_node_replay_check(struct net_node *nn, const uint8_t e[32],
 void net_disc_start(struct net_node *nn);
 /* Derives the beacon keys from nn->psks (after net_node_psks_refresh). */
 void net_disc_keys(struct net_node *nn);
+/* Whether one more discovery dial may start (NET_DISC_DIALS). */
+bool net_disc_may_dial(struct net_node *nn);
 /* Forgets the discovered nodes not heard from for a while. */
 void net_disc_tick(struct net_node *nn);
 /* "[fe80::1%eth0]:7373", "192.0.2.7:7373": the text of a socket

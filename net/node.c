@@ -55,16 +55,30 @@ net_node_log(struct net_node *nn, const char *fmt, ...)
 	nn->cfg.log(nn->cfg.ctx, line);
 }
 
+/* A new alert; one about a node replaces the last alert about the same
+ * node, so that a node refused again and again (it redials) fills one
+ * slot, not the whole ring. */
 static void
-alert_v(struct net_node *nn, const uint8_t *unknown, const char *fmt,
-    va_list ap)
+alert_v(struct net_node *nn, const uint8_t *node, bool clearable,
+    const char *fmt, va_list ap)
 {
-	size_t i = nn->alert_next;
+	size_t i = nn->alert_next, k, j;
 
+	for (k = 0; node != NULL && k < nn->nalerts; k++) {
+		j = (nn->alert_next + NET_ALERTS - 1 - k) % NET_ALERTS;
+		if (nn->alert_about[j] &&
+		    memcmp(nn->alert_node[j], node, 32) == 0) {
+			vsnprintf(nn->alerts[j], sizeof nn->alerts[0], fmt, ap);
+			nn->alert_unknown[j] = clearable;
+			net_node_log(nn, "alert: %s", nn->alerts[j]);
+			return;
+		}
+	}
 	vsnprintf(nn->alerts[i], sizeof nn->alerts[0], fmt, ap);
-	nn->alert_unknown[i] = unknown != NULL;
-	if (unknown != NULL)
-		memcpy(nn->alert_node[i], unknown, 32);
+	nn->alert_about[i] = node != NULL;
+	nn->alert_unknown[i] = clearable;
+	if (node != NULL)
+		memcpy(nn->alert_node[i], node, 32);
 	nn->alert_next = (i + 1) % NET_ALERTS;
 	if (nn->nalerts < NET_ALERTS)
 		nn->nalerts++;
@@ -77,18 +91,18 @@ net_node_alert(struct net_node *nn, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	alert_v(nn, NULL, fmt, ap);
+	alert_v(nn, NULL, false, fmt, ap);
 	va_end(ap);
 }
 
 void
-net_node_alert_unknown(struct net_node *nn, const uint8_t node[32],
-    const char *fmt, ...)
+net_node_alert_about(struct net_node *nn, const uint8_t node[32],
+    bool unknown, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	alert_v(nn, node, fmt, ap);
+	alert_v(nn, node, unknown, fmt, ap);
 	va_end(ap);
 }
 
@@ -110,7 +124,7 @@ net_node_alert_clear(struct net_node *nn, const uint8_t node[32])
 	{
 		char text[NET_ALERTS][NET_ALERT_LEN];
 		uint8_t who[NET_ALERTS][32];
-		bool unknown[NET_ALERTS];
+		bool about[NET_ALERTS], unknown[NET_ALERTS];
 
 		for (i = 0; i < n; i++) {
 			j = (first + i) % NET_ALERTS;
@@ -119,10 +133,12 @@ net_node_alert_clear(struct net_node *nn, const uint8_t node[32])
 				continue;
 			memcpy(text[k], nn->alerts[j], NET_ALERT_LEN);
 			memcpy(who[k], nn->alert_node[j], 32);
+			about[k] = nn->alert_about[j];
 			unknown[k++] = nn->alert_unknown[j];
 		}
 		memcpy(nn->alerts, text, k * NET_ALERT_LEN);
 		memcpy(nn->alert_node, who, k * 32);
+		memcpy(nn->alert_about, about, k * sizeof about[0]);
 		memcpy(nn->alert_unknown, unknown, k * sizeof unknown[0]);
 	}
 	nn->nalerts = k;
@@ -309,6 +325,8 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 	if (d->discovered && (s->why != 0 || (s->has_peer &&
 	    memcmp(s->peer, d->node, 32) != 0)))
 		d->sa_at = 0;
+	if (d->discovered) /* forgotten 30 s from now unless heard again */
+		d->beacon_at = uv_now(&nn->loop);
 	if (s->why == 0) {
 		d->backoff = NET_BACKOFF_MIN_MS;
 	} else {
@@ -598,8 +616,8 @@ on_tick(uv_timer_t *t)
 	if (nn->disc.on)
 		net_disc_tick(nn);
 	for (d = nn->dials; d != NULL; d = d->next) {
-		if ((d->from_book || d->discovered) && d->sess == NULL &&
-		    !d->resolving &&
+		if ((d->from_book || (d->discovered && net_disc_may_dial(nn))) &&
+		    d->sess == NULL && !d->resolving &&
 		    now >= d->next_try && !connected_to(nn, d))
 			net_node_dial(nn, d);
 	}

@@ -168,11 +168,11 @@ member_ok(struct net_sess *s)
 
 	if (rc == DG_EPERM) {
 		s->node->refused++;
-		net_node_alert(s->node, "refused %s: it was revoked",
-		    net_sess_who(s, name));
+		net_node_alert_about(s->node, s->peer, false, "refused %s: "
+		    "it was revoked", net_sess_who(s, name));
 	} else if (rc == DG_ENOTFOUND) {
 		s->node->refused++;
-		net_node_alert_unknown(s->node, s->peer, "refused %s: it is "
+		net_node_alert_about(s->node, s->peer, true, "refused %s: it is "
 		    "not a member of the network (or its admission has not "
 		    "reached this node yet)", net_sess_who(s, name));
 	} else if (rc == 0) {

@@ -589,13 +589,14 @@ check "flood: C's record still reaches D" eval \
 # beacons, listens on TCP 7373 and sends the beacon again, from its own
 # address, 16 times to the group and 16 to the broadcast address.  The
 # address inside the beacon is B's: nobody may take it, nobody may dial S.
+# Then S forges beacons with the network's key for made-up nodes.
 stop_daemon "$S"
 RC=$SD_RC
 check_rc 0 "S: SIGTERM: exit 0"
 run lan_tool s capture 10.77.0.20 10.77.0.12 "$TMP/beacon.bin" 15
 check_rc 0 "replay: S captured one of B's beacons (104 bytes from 10.77.0.12)"
 if [ -s "$TMP/beacon.bin" ]; then
-	lan_tool_bg s "$TMP/listen.out" listen 7373 11
+	lan_tool_bg s "$TMP/listen.out" listen 7373 18
 	LP=$LT_PID
 	check "replay: S listens on TCP 7373" \
 		wait_for 5 grep -q "listening on port" "$TMP/listen.out.err"
@@ -609,9 +610,19 @@ if [ -s "$TMP/beacon.bin" ]; then
 	R2=$LT_PID
 	tool_wait "$R1"
 	tool_wait "$R2"
+	# A key holder's forgeries: beacons sealed with the network's key
+	# (D's), from S's own address (so they pass the source check), each
+	# naming a made-up node: nobody may keep them or dial them.
+	A_JUNK=$(($(disc_stat "$A" ignored) + $(disc_stat "$A" dropped)))
+	run lan_tool s forge "$D" 10.77.0.20 40 100
+	check_rc 0 "forge: S sent 40 beacons sealed with the network key, made-up nodes"
+	check "forge: A ignored or dropped every one" \
+		wait_for 5 junk_grew "$A" "$A_JUNK" 40
+	check "forge: A found only B, C and D" \
+		status_is "$A" "sorted(found) == sorted(['$BID', '$CID', '$DID'])"
 	tool_wait "$LP"
 	check "replay: the listener ran to its end" test "$RC" -eq 0
-	check "replay: nobody dialled S's address (0 connections)" \
+	check "replay, forge: nobody dialled S's address (0 connections)" \
 		test "$(cat "$TMP/listen.out")" = 0
 	for n in A B C D; do
 		eval "nd=\$$n; before=\$IGN_$n"

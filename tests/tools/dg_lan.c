@@ -17,6 +17,13 @@
  *       accepts TCP connections on PORT (IPv4 and IPv6) for SECONDS,
  *       closing each at once; says "listening on port PORT" on stderr when
  *       ready, then prints the number of connections accepted.
+ *   dg_lan forge DIR IFADDR COUNT INTERVAL_MS
+ *       a key holder's forgeries: opens the node in DIR (passphrase from
+ *       DUGNAD_PASSPHRASE), and sends COUNT genuine-looking beacons sealed
+ *       with its newest network key, each naming a made-up node id, the
+ *       IPv4 address IFADDR (this host's: they pass the source check) and
+ *       TCP port 7373, to the IPv4 group, INTERVAL_MS apart.  Prints
+ *       "sent N of COUNT".
  *   dg_lan grep FILE [--text S]... [--id ID]... [--hex HEX]...
  *       searches the raw bytes of FILE for each pattern; --id (a node or
  *       network id in text) stands for its text, its 10-character short
@@ -49,6 +56,9 @@
 #include <sodium.h>
 
 #include "core/ident.h"
+#include "net/beacon.h"
+#include "store/node.h"
+#include "store/repl.h"
 
 #define BEACON_LEN 104
 #define BEACON_PORT 7373
@@ -369,6 +379,63 @@ cmd_replay(int argc, char **argv)
 }
 
 static int
+cmd_forge(int argc, char **argv)
+{
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	struct store_node *n = NULL;
+	struct net_beacon b;
+	struct in_addr ia;
+	struct timespec ts;
+	const char *pass = getenv("DUGNAD_PASSPHRASE");
+	uint8_t psk[1][32], key[32], nonce[NET_BEACON_NONCE];
+	uint8_t d[NET_BEACON_LEN];
+	unsigned long count, interval, i, sent = 0;
+	int fd, rc;
+
+	if (argc != 5)
+		die("usage: forge DIR IFADDR COUNT INTERVAL_MS");
+	if (inet_pton(AF_INET, argv[2], &ia) != 1)
+		die("'%s' is not an IPv4 address", argv[2]);
+	count = num_arg(argv[3], 1, 100000, "COUNT");
+	interval = num_arg(argv[4], 0, 60000, "INTERVAL_MS");
+	if (pass == NULL || pass[0] == '\0')
+		die("set DUGNAD_PASSPHRASE");
+	rc = store_node_open(argv[1], pass, strlen(pass), 0, &n);
+	if (rc != 0)
+		die("cannot open %s: %s", argv[1], dg_strerror(rc));
+	if (store_node_psks(n, psk, 1) != 1)
+		die("%s holds no network key", argv[1]);
+	store_node_close(n);
+	net_beacon_key(psk[0], key);
+	sodium_memzero(psk, sizeof psk);
+	udp_addr(BEACON_GROUP, "7373", &dst, &dlen);
+	fd = send_socket(&dst, argv[2]);
+	memset(&b, 0, sizeof b);
+	b.family = 4;
+	b.port = BEACON_PORT;
+	b.addr[10] = b.addr[11] = 0xff;
+	memcpy(b.addr + 12, &ia, 4);
+	for (i = 0; i < count; i++) {
+		if (i > 0)
+			sleep_ms(interval);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		b.time_ms = (uint64_t)ts.tv_sec * 1000 +
+		    (uint64_t)ts.tv_nsec / 1000000 + i;
+		randombytes_buf(b.node, sizeof b.node);
+		randombytes_buf(nonce, sizeof nonce);
+		net_beacon_seal(&b, key, nonce, d);
+		if (sendto(fd, d, sizeof d, 0, (struct sockaddr *)&dst, dlen) ==
+		    (ssize_t)sizeof d)
+			sent++;
+	}
+	sodium_memzero(key, sizeof key);
+	close(fd);
+	printf("sent %lu of %lu\n", sent, count);
+	return 0;
+}
+
+static int
 listen_socket(unsigned long port)
 {
 	struct sockaddr_in6 s6;
@@ -601,6 +668,7 @@ static const struct command commands[] = {
     {"capture", cmd_capture, "capture IFADDR SRCADDR FILE SECONDS"},
     {"replay", cmd_replay, "replay FILE ADDR PORT COUNT INTERVAL_MS [IF]"},
     {"listen", cmd_listen, "listen PORT SECONDS"},
+    {"forge", cmd_forge, "forge DIR IFADDR COUNT INTERVAL_MS"},
     {"grep", cmd_grep, "grep FILE [--text S]... [--id ID]... [--hex HEX]..."},
 };
 
