@@ -32,6 +32,10 @@
 #define NET_REPLAY_MAX 4096       /* handshakes remembered against replay */
 #define NET_SESS_MAX 64           /* connections at once */
 #define NET_HS_MAX 16             /* of them not yet authenticated */
+#define NET_HS_PER_IP 4           /* of those, from one IP address */
+#define NET_BACKLOG 1024          /* connections the kernel queues for
+				   * accept: a flood must not fill it before
+				   * a member's connection gets a turn */
 #define NET_MSG1_MS 3000          /* a responder's wait for msg1 */
 #define NET_JOIN_MAX 8            /* newcomers' connections at once */
 #define NET_REQUEST_MS 10000      /* a newcomer's wait for its REQUEST */
@@ -93,6 +97,8 @@ struct net_sess {
 	bool has_peer;
 	uint8_t peer[32];
 	char addr[CORE_ADDR_TEXT_MAX + 1];
+	bool has_ip;
+	uint8_t ip[16];        /* the peer's address (IPv4 as ::ffff:a.b.c.d) */
 	uint64_t started, last_recv, last_send, opened; /* uv_now, ms */
 	uint64_t bytes_in, bytes_out;
 	uint64_t entries_in, entries_out;

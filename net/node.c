@@ -678,7 +678,7 @@ listen_on(struct net_node *nn, const char *spec)
 		rc = uv_tcp_bind(&nn->listener, (struct sockaddr *)&ss, 0);
 	}
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&nn->listener, 64, on_conn);
+		rc = uv_listen((uv_stream_t *)&nn->listener, NET_BACKLOG, on_conn);
 	if (rc != 0) {
 		net_node_log(nn, "cannot listen on %s: %s", spec, uv_strerror(rc));
 		return DG_ENET;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -334,7 +335,7 @@ on_frame(struct net_sess *s, const uint8_t *p, size_t len)
 
 	if (s->state == SESS_HANDSHAKE)
 		return on_handshake(s, p, len);
-	plain = malloc(len - 16 > 0 ? len - 16 : 1);
+	plain = malloc(len > 16 ? len - 16 : 1);
 	if (plain == NULL)
 		return DG_ENOMEM;
 	rc = net_cipher_open(&s->rx, p, len, plain);
@@ -613,9 +614,17 @@ peer_text(struct net_sess *s)
 	int len = sizeof ss;
 
 	snprintf(s->addr, sizeof s->addr, "?");
-	if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &len) == 0)
-		net_disc_addr_text((struct sockaddr *)&ss, s->addr,
-		    sizeof s->addr);
+	if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	net_disc_addr_text((struct sockaddr *)&ss, s->addr, sizeof s->addr);
+	s->has_ip = true;
+	memset(s->ip, 0, 16);
+	if (ss.ss_family == AF_INET) {
+		s->ip[10] = s->ip[11] = 0xff;
+		memcpy(s->ip + 12, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	} else {
+		memcpy(s->ip, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	}
 }
 
 /* Newcomers' connections (responder side). */
@@ -646,6 +655,79 @@ handshaking(const struct net_node *nn)
 	return n;
 }
 
+/* Connections not being closed: those closed (a flood of them) only
+ * wait for their close callbacks. */
+static size_t
+live(const struct net_node *nn)
+{
+	const struct net_sess *s;
+	size_t n = 0;
+
+	for (s = nn->sessions; s != NULL; s = s->next)
+		n += s->state != SESS_CLOSING;
+	return n;
+}
+
+/* Responder connections not yet authenticated from s's IP address, s
+ * included: one address may not take every handshake slot. */
+static size_t
+from_same_ip(const struct net_node *nn, const struct net_sess *s)
+{
+	const struct net_sess *o;
+	size_t n = 0;
+
+	/* nodes on this machine (tests, a demo) share 127.0.0.1 or ::1:
+	 * no stranger on the network can come from there */
+	static const uint8_t lo6[16] = { [15] = 1 };
+
+	if (!s->has_ip || (s->ip[10] == 0xff && s->ip[12] == 127) ||
+	    memcmp(s->ip, lo6, 16) == 0)
+		return 0;
+	for (o = nn->sessions; o != NULL; o = o->next) {
+		if (o->state == SESS_HANDSHAKE && !o->initiator && o->has_ip &&
+		    memcmp(o->ip, s->ip, 16) == 0)
+			n++;
+	}
+	return n;
+}
+
+/* Whether bytes wait in the kernel for s (its msg1 may be there, not
+ * yet read: under a flood the loop accepts many connections before it
+ * reads). */
+static bool
+has_input(struct net_sess *s)
+{
+	uv_os_fd_t fd;
+	int n = 0;
+
+	return uv_fileno((uv_handle_t *)&s->tcp, &fd) == 0 &&
+	    ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/* Every handshake slot is taken: closes the oldest connection that has
+ * not sent msg1 and has nothing waiting to be read (a stranger holding a
+ * slot, most likely), so that a flood of connections that say nothing
+ * does not lock a member out.  False when every other one has got past
+ * msg1 (it knew a network key) or has bytes waiting. */
+static bool
+make_room(struct net_node *nn, struct net_sess *s)
+{
+	struct net_sess *o, *old = NULL;
+
+	for (o = nn->sessions; o != NULL; o = o->next) {
+		if (o != s && o->state == SESS_HANDSHAKE && !o->initiator &&
+		    o->hs_step == 0 && (old == NULL || o->started < old->started) &&
+		    !has_input(o))
+			old = o;
+	}
+	if (old == NULL)
+		return false;
+	net_node_log(nn, "every handshake slot taken: closed %s, silent "
+	    "since it connected, to make room", old->addr);
+	net_sess_close(old, DG_EBUSY, "made room for a newer connection");
+	return true;
+}
+
 int
 net_sess_accept(struct net_node *nn, uv_stream_t *server)
 {
@@ -662,7 +744,18 @@ net_sess_accept(struct net_node *nn, uv_stream_t *server)
 		return 0;
 	}
 	peer_text(s);
-	if (nn->nsess > NET_SESS_MAX || handshaking(nn) > NET_HS_MAX) {
+	if (live(nn) > NET_SESS_MAX) {
+		net_node_log(nn, "too many connections: refused %s", s->addr);
+		net_sess_close(s, DG_EBUSY, "too many connections");
+		return 0;
+	}
+	if (from_same_ip(nn, s) > NET_HS_PER_IP) {
+		net_node_log(nn, "too many connections from one address: "
+		    "refused %s", s->addr);
+		net_sess_close(s, DG_EBUSY, "too many connections");
+		return 0;
+	}
+	if (handshaking(nn) > NET_HS_MAX && !make_room(nn, s)) {
 		net_node_log(nn, "too many connections: refused %s", s->addr);
 		net_sess_close(s, DG_EBUSY, "too many connections");
 		return 0;

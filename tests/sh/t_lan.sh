@@ -29,18 +29,7 @@
 # LAN_TEST_UID=1000 tries the skip path as root; LAN_NO_CAPTURE=1 runs
 # without tcpdump.
 . "$(dirname "$0")/lib.sh"
-
-lan_skip() {
-	echo "skip: $1"
-	echo "0 passed, 0 failed"
-	exit 0
-}
-
-if [ "${LAN_TEST_UID:-$(id -u)}" -ne 0 ]; then
-	lan_skip "LAN tests need root and network namespaces (ip netns); run as root to test discovery (CI does)"
-fi
-command -v ip >/dev/null 2>&1 ||
-	lan_skip "LAN tests need root and network namespaces (ip netns): 'ip' (iproute2) is not installed"
+. "$(dirname "$0")/netns.sh"
 
 LAN_TOOL=${DUGNAD_TOOLS:-$(dirname "$DUGNAD_BIN")/tools}/dg_lan
 if [ ! -x "$LAN_TOOL" ]; then
@@ -50,48 +39,20 @@ if [ ! -x "$LAN_TOOL" ]; then
 fi
 
 # Every name made here carries the process id: two runs never clash.
-P=dgl$$
-SW=$P-sw      # the switch: bridges br0 (the segment) and br1 (IPv6 only)
-LAN_NS=""     # namespaces made, deleted on exit
+NETNS_TEST_UID=${LAN_TEST_UID:-}
+netns_init dgl
+P=$NS_P
+SW=$NS_SW     # the switch: bridges br0 (the segment) and br1 (IPv6 only)
 LAN_PIDS=""   # tcpdump and tool processes, killed on exit
 
 lan_cleanup() {
-	kill_daemons
 	for lc_pid in $LAN_PIDS; do
 		kill -9 "$lc_pid" 2>/dev/null
 		wait "$lc_pid" 2>/dev/null
 	done
-	for lc_ns in $LAN_NS; do
-		ip netns del "$lc_ns" 2>/dev/null
-	done
-	rm -rf "$TMP"
+	netns_cleanup
 }
-net_trap # sets the INT/TERM/HUP traps; the EXIT trap is replaced:
 trap lan_cleanup EXIT
-
-# Can this machine make a network namespace and run in it?  (Not in a
-# container without CAP_SYS_ADMIN, even as root.)
-if ! ip netns add "$P-probe" >/dev/null 2>&1; then
-	lan_skip "LAN tests need root and network namespaces (ip netns): 'ip netns add' is not permitted here"
-fi
-if ! ip netns exec "$P-probe" true >/dev/null 2>&1; then
-	ip netns del "$P-probe" 2>/dev/null
-	lan_skip "LAN tests need root and network namespaces (ip netns): 'ip netns exec' is not permitted here"
-fi
-ip netns del "$P-probe"
-
-# Namespaces left by a run of this test that was killed with -9 (their
-# name holds its process id, and that process is gone): the daemons
-# still in them are killed, the namespaces deleted.
-for stale in $(ip netns list 2>/dev/null | sed -n 's/^\(dgl[0-9][0-9]*-[a-z]*\).*$/\1/p'); do
-	stale_pid=${stale#dgl}
-	stale_pid=${stale_pid%%-*}
-	proc_alive "$stale_pid" && continue
-	for stale_p in $(ip netns pids "$stale" 2>/dev/null); do
-		kill -9 "$stale_p" 2>/dev/null
-	done
-	ip netns del "$stale" 2>/dev/null
-done
 
 LAN_V6=1
 [ -d /proc/sys/net/ipv6 ] || LAN_V6=0
@@ -163,11 +124,7 @@ ns_sysctl() { # ns, key path under /proc/sys, value
 	ip netns exec "$1" sh -c "echo $3 >/proc/sys/$2" 2>/dev/null
 }
 
-ns_add() {
-	ip netns add "$1" || return 1
-	LAN_NS="$LAN_NS $1"
-	ip -n "$1" link set lo up
-}
+ns_add() { netns_add "$1"; }
 
 # lan_host NAME BRIDGE [IPV4]: namespace $P-NAME with eth0, whose other
 # end NAME-port is a port of BRIDGE in the switch; IPv6 addresses usable at

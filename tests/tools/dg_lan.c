@@ -24,6 +24,11 @@
  *       IPv4 address IFADDR (this host's: they pass the source check) and
  *       TCP port 7373, to the IPv4 group, INTERVAL_MS apart.  Prints
  *       "sent N of COUNT".
+ *   dg_lan hold ADDR PORT N SECONDS
+ *       a handshake flood of a stranger: keeps N TCP connections open to
+ *       ADDR:PORT that never send a byte, opening a new one whenever the
+ *       node closes one, for SECONDS.  Prints "opened N" (connections
+ *       made in all).
  *   dg_lan grep FILE [--text S]... [--id ID]... [--hex HEX]...
  *       searches the raw bytes of FILE for each pattern; --id (a node or
  *       network id in text) stands for its text, its 10-character short
@@ -516,6 +521,71 @@ cmd_listen(int argc, char **argv)
 	return 0;
 }
 
+#define HOLD_MAX 1000
+
+/* One non-blocking connection attempt to dst; -1 when it cannot start. */
+static int
+hold_one(const struct sockaddr_storage *dst, socklen_t dlen)
+{
+	int fd = socket(dst->ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)dst, dlen) != 0 &&
+	    errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+cmd_hold(int argc, char **argv)
+{
+	struct sockaddr_storage dst;
+	struct pollfd pfd[HOLD_MAX];
+	socklen_t dlen;
+	unsigned long n, i, opened = 0;
+	uint64_t end, now;
+	char buf[256];
+
+	if (argc != 5)
+		die("usage: hold ADDR PORT N SECONDS");
+	udp_addr(argv[1], argv[2], &dst, &dlen); /* any address and port */
+	n = num_arg(argv[3], 1, HOLD_MAX, "N");
+	end = now_ms() + 1000 * num_arg(argv[4], 1, 3600, "SECONDS");
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = hold_one(&dst, dlen);
+		pfd[i].events = POLLIN;
+		opened += pfd[i].fd >= 0;
+	}
+	while ((now = now_ms()) < end) {
+		if (poll(pfd, n, (int)(end - now > 100 ? 100 : end - now)) < 0 &&
+		    errno != EINTR)
+			die_errno("poll");
+		for (i = 0; i < n; i++) {
+			/* closed by the node (or never made): open another */
+			if (pfd[i].fd >= 0 && !(pfd[i].revents &
+			    (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (pfd[i].fd >= 0 && (pfd[i].revents & POLLIN) &&
+			    read(pfd[i].fd, buf, sizeof buf) > 0)
+				continue; /* it said something: keep silent */
+			if (pfd[i].fd >= 0)
+				close(pfd[i].fd);
+			pfd[i].fd = hold_one(&dst, dlen);
+			pfd[i].revents = 0;
+			opened += pfd[i].fd >= 0;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	}
+	printf("opened %lu\n", opened);
+	return 0;
+}
+
 struct pattern {
 	char label[160];
 	uint8_t b[128];
@@ -669,6 +739,7 @@ static const struct command commands[] = {
     {"replay", cmd_replay, "replay FILE ADDR PORT COUNT INTERVAL_MS [IF]"},
     {"listen", cmd_listen, "listen PORT SECONDS"},
     {"forge", cmd_forge, "forge DIR IFADDR COUNT INTERVAL_MS"},
+    {"hold", cmd_hold, "hold ADDR PORT N SECONDS"},
     {"grep", cmd_grep, "grep FILE [--text S]... [--id ID]... [--hex HEX]..."},
 };
 
