@@ -33,6 +33,9 @@
 #define NET_SESS_MAX 64           /* connections at once */
 #define NET_HS_MAX 16             /* of them not yet authenticated */
 #define NET_HS_PER_IP 4           /* of those, from one IP address */
+#define NET_ACCEPT_BURST 16       /* connections accepted a loop
+				   * iteration, so a flood of them cannot
+				   * keep the loop from the rest */
 #define NET_BACKLOG 1024          /* connections the kernel queues for
 				   * accept: a flood must not fill it before
 				   * a member's connection gets a turn */
@@ -233,6 +236,9 @@ struct net_node {
 
 	uv_tcp_t listener;
 	bool listening;
+	uv_check_t accept_check; /* NET_ACCEPT_BURST (node.c, on_conn) */
+	unsigned accepted_now;  /* connections accepted this iteration */
+	bool accept_pending;    /* one left for the next iteration */
 	char listen_addr[CORE_ADDR_TEXT_MAX + 1];
 	struct sockaddr_storage listen_ss; /* what the listener is bound to */
 	struct net_disc disc;

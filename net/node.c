@@ -631,6 +631,12 @@ net_node_tick(struct net_node *nn)
 
 /* --- listening ------------------------------------------------------------ */
 
+/* libuv accepts in a loop until the queue is empty: a flood of
+ * connections that are closed and opened again at once would keep the
+ * loop there, and nothing else (sessions, the control socket) would
+ * run.  So at most NET_ACCEPT_BURST are taken an iteration; the next is
+ * left pending (libuv then stops watching the listener) and taken by the
+ * check handle after the other handles had their turn. */
 static void
 on_conn(uv_stream_t *server, int status)
 {
@@ -640,7 +646,27 @@ on_conn(uv_stream_t *server, int status)
 		net_node_log(nn, "accept failed: %s", uv_strerror(status));
 		return;
 	}
+	if (nn->accepted_now >= NET_ACCEPT_BURST) {
+		nn->accept_pending = true;
+		return;
+	}
+	nn->accepted_now++;
 	(void)net_sess_accept(nn, server);
+}
+
+static void
+on_accept_check(uv_check_t *h)
+{
+	struct net_node *nn = h->data;
+
+	nn->accepted_now = 0;
+	if (nn->accept_pending && !nn->stopping) {
+		nn->accept_pending = false;
+		nn->accepted_now++;
+		/* takes the connection left pending: libuv watches the
+		 * listener again */
+		(void)net_sess_accept(nn, (uv_stream_t *)&nn->listener);
+	}
 }
 
 static int
@@ -671,6 +697,10 @@ listen_on(struct net_node *nn, const char *spec)
 	nn->listening = true;
 	/* "[::]" is every address: IPv6 and, dual-stack (libuv clears
 	 * IPV6_V6ONLY), IPv4 too; a machine without IPv6 gets 0.0.0.0 */
+	if (uv_check_init(&nn->loop, &nn->accept_check) == 0) {
+		nn->accept_check.data = nn;
+		(void)uv_check_start(&nn->accept_check, on_accept_check);
+	}
 	rc = uv_tcp_bind(&nn->listener, (struct sockaddr *)&ss, 0);
 	if (rc == UV_EAFNOSUPPORT && strcmp(host, "::") == 0) {
 		snprintf(host, sizeof host, "0.0.0.0");
