@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "store/internal.h"
@@ -310,6 +311,21 @@ begin(struct store_db *db, unsigned flags, MDB_txn **txn)
 	return rc;
 }
 
+/* LMDB turns a short write (the file system filled up part-way through
+ * a page flush) into EIO, not ENOSPC: an I/O error while the store's
+ * file system has less than 1 MiB left is taken for a full disk, so the
+ * user is told to free space, not that the disk may be failing. */
+static int
+write_err(const struct store_db *db, int rc)
+{
+	struct statvfs fs;
+
+	if (rc == DG_EIO && statvfs(db->dir, &fs) == 0 &&
+	    (uint64_t)fs.f_bavail * fs.f_frsize < (1u << 20))
+		return DG_ENOSPC;
+	return rc;
+}
+
 int
 store_db_write(struct store_db *db, store_txn_fn fn, void *ctx)
 {
@@ -324,11 +340,11 @@ store_db_write(struct store_db *db, store_txn_fn fn, void *ctx)
 		if (rc == 0) {
 			rc = mdb_txn_commit(t.txn);
 			if (rc != MDB_MAP_FULL)
-				return store_err(rc);
+				return write_err(db, store_err(rc));
 		} else {
 			mdb_txn_abort(t.txn);
 			if (rc != DG_EMAPFULL)
-				return rc;
+				return write_err(db, rc);
 		}
 		rc = grow(db);
 		if (rc != 0)
