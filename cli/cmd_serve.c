@@ -54,7 +54,8 @@ net_fail(const struct cli *c, int rc, const char *addr, const char *text)
 		return EXIT_USAGE;
 	case DG_EREFUSED:
 		cli_err(c, "%s refused this node (%s); check that it is in "
-			   "the same network and that this node was not "
+			   "the same network, that this laptop's clock is right "
+			   "(within 10 minutes) and that this node was not "
 			   "revoked; ask a coordinator", addr, text);
 		return EXIT_NOPERM;
 	case DG_EPERM:

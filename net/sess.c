@@ -385,8 +385,8 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		if (s->state == SESS_HANDSHAKE && s->initiator &&
 		    s->hs_step == 1)
 			net_sess_close(s, DG_EREFUSED, "the peer closed the "
-			    "handshake: it is not in this network, or holds "
-			    "newer keys");
+			    "handshake: it is not in this network, holds "
+			    "newer keys, or its clock and this one differ");
 		else
 			net_sess_close(s, nread == UV_EOF ? DG_ECLOSED :
 			    DG_ENET, "the connection was closed");

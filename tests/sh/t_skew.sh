@@ -95,6 +95,8 @@ if start_daemon "$sk/a"; then
 	before=$(store_sum "$sk/b")
 	run_at "+3h" "$DUGNAD_BIN" --dir "$sk/b" sync "$DADDR"
 	check "network: a sync 3 hours ahead is refused (exit $RC)" test "$RC" -ne 0
+	check_err "clock is right (within 10 minutes)" \
+		"network: the error says to check the clock"
 	check "network: B's store unchanged" test "$(store_sum "$sk/b")" = "$before"
 	stop_daemon "$sk/a"
 fi
