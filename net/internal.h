@@ -102,6 +102,7 @@ struct net_sess {
 	char addr[CORE_ADDR_TEXT_MAX + 1];
 	bool has_ip;
 	uint8_t ip[16];        /* the peer's address (IPv4 as ::ffff:a.b.c.d) */
+	uint64_t accept_seq;   /* responder: order of acceptance */
 	uint64_t started, last_recv, last_send, opened; /* uv_now, ms */
 	uint64_t bytes_in, bytes_out;
 	uint64_t entries_in, entries_out;
@@ -238,6 +239,7 @@ struct net_node {
 	bool listening;
 	uv_check_t accept_check; /* NET_ACCEPT_BURST (node.c, on_conn) */
 	unsigned accepted_now;  /* connections accepted this iteration */
+	uint64_t accept_seq;    /* connections accepted so far */
 	bool accept_pending;    /* one left for the next iteration */
 	char listen_addr[CORE_ADDR_TEXT_MAX + 1];
 	struct sockaddr_storage listen_ss; /* what the listener is bound to */
@@ -316,6 +318,9 @@ const char *net_sess_who(struct net_sess *s, char buf[NET_NAME_LEN]);
 /* Encrypts and queues the message built in b (and empties b); on an
  * error the session is closed. */
 int net_sess_send(struct net_sess *s, struct core_buf *b);
+/* Takes the connection libuv holds for server.  Returns 0, DG_ENOMEM
+ * (not taken: try again later) or DG_ENET (uv_accept failed: libuv
+ * stopped watching the listener). */
 int net_sess_accept(struct net_node *nn, uv_stream_t *server);
 int net_sess_dial(struct net_node *nn, struct net_dial *d,
     const struct sockaddr *sa);

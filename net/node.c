@@ -637,6 +637,23 @@ net_node_tick(struct net_node *nn)
  * run.  So at most NET_ACCEPT_BURST are taken an iteration; the next is
  * left pending (libuv then stops watching the listener) and taken by the
  * check handle after the other handles had their turn. */
+static void on_conn(uv_stream_t *server, int status);
+
+/* Takes the connection libuv holds; when that fails, makes sure the
+ * listener is watched again (libuv stops watching it while a connection
+ * waits, and after a failed uv_accept). */
+static void
+take_connection(struct net_node *nn)
+{
+	int rc = net_sess_accept(nn, (uv_stream_t *)&nn->listener);
+
+	if (rc == DG_ENOMEM)
+		nn->accept_pending = true; /* the next check tries again */
+	else if (rc != 0)
+		(void)uv_listen((uv_stream_t *)&nn->listener, NET_BACKLOG,
+		    on_conn);
+}
+
 static void
 on_conn(uv_stream_t *server, int status)
 {
@@ -651,7 +668,7 @@ on_conn(uv_stream_t *server, int status)
 		return;
 	}
 	nn->accepted_now++;
-	(void)net_sess_accept(nn, server);
+	take_connection(nn);
 }
 
 static void
@@ -665,7 +682,7 @@ on_accept_check(uv_check_t *h)
 		nn->accepted_now++;
 		/* takes the connection left pending: libuv watches the
 		 * listener again */
-		(void)net_sess_accept(nn, (uv_stream_t *)&nn->listener);
+		take_connection(nn);
 	}
 }
 
@@ -697,10 +714,10 @@ listen_on(struct net_node *nn, const char *spec)
 	nn->listening = true;
 	/* "[::]" is every address: IPv6 and, dual-stack (libuv clears
 	 * IPV6_V6ONLY), IPv4 too; a machine without IPv6 gets 0.0.0.0 */
-	if (uv_check_init(&nn->loop, &nn->accept_check) == 0) {
-		nn->accept_check.data = nn;
-		(void)uv_check_start(&nn->accept_check, on_accept_check);
-	}
+	if (uv_check_init(&nn->loop, &nn->accept_check) != 0)
+		return DG_ENET;
+	nn->accept_check.data = nn;
+	(void)uv_check_start(&nn->accept_check, on_accept_check);
 	rc = uv_tcp_bind(&nn->listener, (struct sockaddr *)&ss, 0);
 	if (rc == UV_EAFNOSUPPORT && strcmp(host, "::") == 0) {
 		snprintf(host, sizeof host, "0.0.0.0");

@@ -679,8 +679,9 @@ from_same_ip(const struct net_node *nn, const struct net_sess *s)
 	/* nodes on this machine (tests, a demo) share 127.0.0.1 or ::1:
 	 * no stranger on the network can come from there */
 	static const uint8_t lo6[16] = { [15] = 1 };
+	static const uint8_t v4[12] = { [10] = 0xff, [11] = 0xff };
 
-	if (!s->has_ip || (s->ip[10] == 0xff && s->ip[12] == 127) ||
+	if (!s->has_ip || (memcmp(s->ip, v4, 12) == 0 && s->ip[12] == 127) ||
 	    memcmp(s->ip, lo6, 16) == 0)
 		return 0;
 	for (o = nn->sessions; o != NULL; o = o->next) {
@@ -691,9 +692,9 @@ from_same_ip(const struct net_node *nn, const struct net_sess *s)
 	return n;
 }
 
-/* Whether bytes wait in the kernel for s (its msg1 may be there, not
+/* Whether a whole msg1 (with its length) waits in the kernel for s, not
  * yet read: under a flood the loop accepts many connections before it
- * reads). */
+ * reads. */
 static bool
 has_input(struct net_sess *s)
 {
@@ -701,22 +702,26 @@ has_input(struct net_sess *s)
 	int n = 0;
 
 	return uv_fileno((uv_handle_t *)&s->tcp, &fd) == 0 &&
-	    ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+	    ioctl(fd, FIONREAD, &n) == 0 && n >= 4 + NET_NOISE_MSG1;
 }
 
-/* Every handshake slot is taken: closes the oldest connection that has
- * not sent msg1 and has nothing waiting to be read (a stranger holding a
- * slot, most likely), so that a flood of connections that say nothing
- * does not lock a member out.  False when every other one has got past
- * msg1 (it knew a network key) or has bytes waiting. */
+/* No room for s: closes the oldest connection that has not sent msg1
+ * and has no msg1 waiting to be read (a stranger holding a slot, most
+ * likely), among all or (same_ip) those from s's address, so that a
+ * flood of connections that say nothing does not lock a member out.
+ * False when every candidate has got past msg1 (it knew a network key)
+ * or has one waiting. */
 static bool
-make_room(struct net_node *nn, struct net_sess *s)
+make_room(struct net_node *nn, struct net_sess *s, bool same_ip)
 {
 	struct net_sess *o, *old = NULL;
 
 	for (o = nn->sessions; o != NULL; o = o->next) {
-		if (o != s && o->state == SESS_HANDSHAKE && !o->initiator &&
-		    o->hs_step == 0 && (old == NULL || o->started < old->started) &&
+		if (o == s || o->state != SESS_HANDSHAKE || o->initiator ||
+		    o->hs_step != 0 || (same_ip && (!o->has_ip ||
+		    memcmp(o->ip, s->ip, 16) != 0)))
+			continue;
+		if ((old == NULL || o->accept_seq < old->accept_seq) &&
 		    !has_input(o))
 			old = o;
 	}
@@ -736,26 +741,25 @@ net_sess_accept(struct net_node *nn, uv_stream_t *server)
 
 	s = sess_new(nn);
 	if (s == NULL)
-		return DG_ENOMEM;
+		return DG_ENOMEM; /* the connection waits in libuv */
 	s->state = SESS_HANDSHAKE;
+	s->accept_seq = ++nn->accept_seq;
 	rc = uv_accept(server, (uv_stream_t *)&s->tcp);
 	if (rc != 0) {
 		net_sess_close(s, net_node_uv_err(rc), "accept failed");
-		return 0;
+		return DG_ENET;
 	}
 	peer_text(s);
-	if (live(nn) > NET_SESS_MAX) {
-		net_node_log(nn, "too many connections: refused %s", s->addr);
-		net_sess_close(s, DG_EBUSY, "too many connections");
-		return 0;
-	}
-	if (from_same_ip(nn, s) > NET_HS_PER_IP) {
+	/* one address: its oldest silent connection gives way, or the new
+	 * one is refused */
+	if (from_same_ip(nn, s) > NET_HS_PER_IP && !make_room(nn, s, true)) {
 		net_node_log(nn, "too many connections from one address: "
 		    "refused %s", s->addr);
 		net_sess_close(s, DG_EBUSY, "too many connections");
 		return 0;
 	}
-	if (handshaking(nn) > NET_HS_MAX && !make_room(nn, s)) {
+	if ((live(nn) > NET_SESS_MAX || handshaking(nn) > NET_HS_MAX) &&
+	    !make_room(nn, s, false)) {
 		net_node_log(nn, "too many connections: refused %s", s->addr);
 		net_sess_close(s, DG_EBUSY, "too many connections");
 		return 0;

@@ -78,6 +78,24 @@ store_get(struct store_txn *t, enum store_dbi dbi, const void *key,
 	return store_err(mdb_get(t->txn, t->db->dbi[dbi], &k, val));
 }
 
+/* A raw LMDB or system code from a write (mdb_put, mdb_del, commit).
+ * LMDB turns a short write (the file system filled up part-way through a
+ * page flush) into EIO, not ENOSPC: an EIO while the store's file system
+ * has less than 1 MiB left is taken for a full disk, so the user is told
+ * to free space, not that the disk may be failing. */
+static int
+write_err(const struct store_db *db, int rc)
+{
+	struct statvfs fs;
+	mdb_filehandle_t fd;
+
+	if (rc == EIO && mdb_env_get_fd(db->env, &fd) == 0 &&
+	    fstatvfs(fd, &fs) == 0 &&
+	    (uint64_t)fs.f_bavail * fs.f_frsize < (1u << 20))
+		return DG_ENOSPC;
+	return store_err(rc);
+}
+
 int
 store_put(struct store_txn *t, enum store_dbi dbi, const void *key,
     size_t klen, const void *val, size_t vlen)
@@ -89,7 +107,7 @@ store_put(struct store_txn *t, enum store_dbi dbi, const void *key,
 	/* DG_EMAPFULL must reach store_db_write: it grows the map and runs
 	 * the transaction again.  A full disk (ENOSPC while LMDB spills
 	 * pages) is DG_ENOSPC and is not retried. */
-	return store_err(rc);
+	return write_err(t->db, rc);
 }
 
 int
@@ -98,7 +116,7 @@ store_del(struct store_txn *t, enum store_dbi dbi, const void *key,
 {
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 
-	return store_err(mdb_del(t->txn, t->db->dbi[dbi], &k, NULL));
+	return write_err(t->db, mdb_del(t->txn, t->db->dbi[dbi], &k, NULL));
 }
 
 static int
@@ -311,21 +329,6 @@ begin(struct store_db *db, unsigned flags, MDB_txn **txn)
 	return rc;
 }
 
-/* LMDB turns a short write (the file system filled up part-way through
- * a page flush) into EIO, not ENOSPC: an I/O error while the store's
- * file system has less than 1 MiB left is taken for a full disk, so the
- * user is told to free space, not that the disk may be failing. */
-static int
-write_err(const struct store_db *db, int rc)
-{
-	struct statvfs fs;
-
-	if (rc == DG_EIO && statvfs(db->dir, &fs) == 0 &&
-	    (uint64_t)fs.f_bavail * fs.f_frsize < (1u << 20))
-		return DG_ENOSPC;
-	return rc;
-}
-
 int
 store_db_write(struct store_db *db, store_txn_fn fn, void *ctx)
 {
@@ -340,11 +343,11 @@ store_db_write(struct store_db *db, store_txn_fn fn, void *ctx)
 		if (rc == 0) {
 			rc = mdb_txn_commit(t.txn);
 			if (rc != MDB_MAP_FULL)
-				return write_err(db, store_err(rc));
+				return write_err(db, rc);
 		} else {
 			mdb_txn_abort(t.txn);
 			if (rc != DG_EMAPFULL)
-				return write_err(db, rc);
+				return rc;
 		}
 		rc = grow(db);
 		if (rc != 0)
