@@ -531,6 +531,9 @@ heard(struct net_node *nn, int family, const uint8_t *p, size_t len,
 	f->beacon_unix = wall;
 	f->psk_index = key;
 	if (moved) {
+		/* a new place: dialled at once, whatever failed at the old */
+		f->backoff = 0;
+		f->next_try = 0;
 		memset(&f->sa, 0, sizeof f->sa);
 		memcpy(&f->sa, from, family == 4 ? sizeof(struct sockaddr_in) :
 		    sizeof(struct sockaddr_in6));
