@@ -464,11 +464,10 @@ heard(struct net_node *nn, int family, const uint8_t *p, size_t len,
 	struct net_dial *f;
 	uint8_t src[16];
 	size_t key;
-	uint64_t now = uv_now(&nn->loop), wall = (uint64_t)time(NULL);
-	uint64_t wall_ms = wall_clock_ms();
+	uint64_t now = uv_now(&nn->loop), wall_ms = wall_clock_ms();
 	const uint64_t skew = (uint64_t)NET_TIME_SKEW * 1000;
 	char text[CORE_ADDR_TEXT_MAX + 1], name[16];
-	bool moved = false;
+	bool here, moved;
 
 	addr16(from, src);
 	if (len != NET_BEACON_LEN || !plausible(family, src)) {
@@ -488,6 +487,17 @@ heard(struct net_node *nn, int family, const uint8_t *p, size_t len,
 	}
 	if (memcmp(b.node, nn->pk, 32) == 0)
 		return; /* our own, looped back */
+	f = find_found(nn, b.node);
+	here = f != NULL && same_place(&f->sa, from, b.port);
+	/* clocks are compared per place: a beacon names its source address,
+	 * so only this place's own beacons can be replayed here, and someone
+	 * else's clock elsewhere cannot make this place's beacons look old */
+	if (here && b.time_ms == f->beacon_clock)
+		return; /* the broadcast copy of a multicast beacon */
+	if (here && b.time_ms < f->beacon_clock) {
+		d->ignored++; /* a replay */
+		return;
+	}
 	/* Only a node this one would replicate with is worth a dial: a
 	 * beacon naming anyone else (a made-up id, a revoked member, a
 	 * newcomer whose admission has not arrived: it will be refused
@@ -496,39 +506,26 @@ heard(struct net_node *nn, int family, const uint8_t *p, size_t len,
 		d->ignored++;
 		return;
 	}
-	f = find_found(nn, b.node);
-	if (f != NULL && same_place(&f->sa, from, b.port)) {
-		/* clocks are compared per place: a beacon names its source
-		 * address, so only this place's own beacons can be replayed
-		 * here, and someone else's clock elsewhere cannot make this
-		 * place's beacons look old */
-		if (b.time_ms == f->beacon_clock)
-			return; /* the broadcast copy of a multicast beacon */
-		if (b.time_ms < f->beacon_clock) {
-			d->ignored++; /* a replay */
-			return;
-		}
-	} else if (f != NULL && (f->sa_at + NET_DISC_MOVE_MS > now ||
+	/* A node heard on two interfaces, over IPv4 and IPv6, or named in
+	 * someone else's beacon keeps the place it was found at while that
+	 * place is heard from (or until a connection there fails, see
+	 * net_node_sess_done), and while a connection there is being made. */
+	if (f != NULL && !here && (f->sa_at + NET_DISC_MOVE_MS > now ||
 	    f->sess != NULL)) {
-		/* A node heard on two interfaces, over IPv4 and IPv6, or
-		 * named in someone else's beacon keeps the place it was found
-		 * at while that place is heard from (or until a connection
-		 * there fails, see net_node_sess_done), and while a
-		 * connection there is being made. */
 		d->received++;
 		return;
-	} else if (f == NULL && (f = found_slot(nn)) == NULL) {
+	}
+	if (f == NULL && (f = found_slot(nn)) == NULL) {
 		d->ignored++;
 		return;
-	} else {
-		moved = true;
 	}
+	moved = !here;
 	d->received++;
 	f->has_node = true;
 	memcpy(f->node, b.node, 32);
 	f->beacon_clock = b.time_ms;
 	f->beacon_at = f->sa_at = now;
-	f->beacon_unix = wall;
+	f->beacon_unix = wall_ms / 1000;
 	f->psk_index = key;
 	if (moved) {
 		/* a new place: dialled at once, whatever failed at the old */
