@@ -68,6 +68,21 @@ serve() {
 
 in_sync() { grep -q " in sync with " "$1.log"; }
 
+# serve_pair: A and B start serve at once; returns when both are in sync
+# (discovery only); sets pa and pb.
+serve_pair() {
+	serve a "$A"
+	pa=$PID
+	serve b "$B"
+	pb=$PID
+	sp_n=0
+	until in_sync "$A" && in_sync "$B"; do
+		sp_n=$((sp_n + 1))
+		[ "$sp_n" -gt 3000 ] && die "A and B did not find each other in 30 s"
+		sleep 0.01
+	done
+}
+
 now() { python3 -c 'import time; print("%.6f" % time.monotonic())'; }
 
 # 1. Both start at once: time until each logs "in sync".
@@ -75,16 +90,7 @@ found=
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	t0=$(now)
-	serve a "$A"
-	pa=$PID
-	serve b "$B"
-	pb=$PID
-	n=0
-	until in_sync "$A" && in_sync "$B"; do
-		n=$((n + 1))
-		[ "$n" -gt 3000 ] && die "A and B did not find each other in 30 s"
-		sleep 0.01
-	done
+	serve_pair
 	t1=$(now)
 	found="$found $(python3 -c "print($t1 - $t0)")"
 	stop_daemon "$pa"
@@ -94,16 +100,7 @@ done
 
 # 2. A flood of junk datagrams to the group while A and B run: A's CPU
 # during the flood, and how long a record added on B takes to reach A.
-serve a "$A"
-pa=$PID
-serve b "$B"
-pb=$PID
-n=0
-until in_sync "$A" && in_sync "$B"; do
-	n=$((n + 1))
-	[ "$n" -gt 3000 ] && die "A and B did not find each other in 30 s"
-	sleep 0.01
-done
+serve_pair
 # reach TAG: adds a record on B, waits until A lists it; prints seconds
 reach() {
 	r0=$(now)

@@ -134,20 +134,24 @@ start_daemon() {
 	[ -n "$DADDR" ]
 }
 
-# Sends a signal and waits for the exit; SD_RC is the exit status.
-stop_daemon() {
-	sd_pid=$(cat "$1.pid")
-	kill "-${2:-TERM}" "$sd_pid" 2>/dev/null
-	if ! wait_for 10 proc_gone "$sd_pid"; then
-		kill -9 "$sd_pid" 2>/dev/null
-		wait "$sd_pid" 2>/dev/null
+# stop_pid PID [SIGNAL]: sends the signal (TERM) to a daemon started by
+# this shell and waits for its exit; SD_RC is the exit status (124: it
+# had to be killed after 10 s).
+stop_pid() {
+	kill "-${2:-TERM}" "$1" 2>/dev/null
+	if ! wait_for 10 proc_gone "$1"; then
+		kill -9 "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
 		SD_RC=124
 		return 1
 	fi
-	wait "$sd_pid" 2>/dev/null
+	wait "$1" 2>/dev/null
 	SD_RC=$?
 	[ "$SD_RC" -eq 0 ]
 }
+
+# Sends a signal to the daemon of directory $1 and waits for the exit.
+stop_daemon() { stop_pid "$(cat "$1.pid")" "${2:-TERM}"; }
 
 crash_daemon() { stop_daemon "$1" KILL; }
 
@@ -158,6 +162,19 @@ kill_daemons() {
 			wait "$kd_pid" 2>/dev/null
 		fi
 	done
+}
+
+# dump_logs LINES [KEEP]: when a check failed, the last LINES lines of
+# every daemon log ($TMP/*.log), and a copy of $TMP in KEEP if set.
+dump_logs() {
+	[ "$T_FAIL" -gt 0 ] || return 0
+	for dl_f in "$TMP"/*.log; do
+		[ -f "$dl_f" ] || continue
+		echo "--- $(basename "$dl_f") (last $1 lines)"
+		tail -n "$1" "$dl_f"
+	done
+	[ -n "${2:-}" ] && cp -r "$TMP" "$2"
+	return 0
 }
 
 # Kills every daemon when the test ends, whatever way it ends.

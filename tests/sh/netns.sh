@@ -10,6 +10,7 @@
 #   netns_bridge BR        a bridge in the switch (no multicast snooping)
 #   netns_host NAME BR IP  namespace $NS_P-NAME, eth0 = IP/24, its other
 #                          end NAME-port a port of bridge BR
+#   netns_plug NAME BR [IP] the same for a namespace already made
 #   netns_move NAME BR     moves host NAME's port to bridge BR (a cable
 #                          plugged into another switch: a partition)
 #   netns_spawn NAME DIR [serve options]
@@ -78,14 +79,19 @@ netns_bridge() {
 		ip -n "$NS_SW" link set "$1" up
 }
 
-netns_host() {
-	netns_add "$NS_P-$1" || return 1
+netns_host() { netns_add "$NS_P-$1" && netns_plug "$@"; }
+
+# netns_plug NAME BR [IP]: the cable of the existing host NAME: eth0 (with
+# IP/24 if given), its other end NAME-port a port of bridge BR.
+netns_plug() {
 	ip -n "$NS_SW" link add "$1-port" type veth peer name eth0 \
 		netns "$NS_P-$1" &&
 		ip -n "$NS_SW" link set "$1-port" master "$2" &&
-		ip -n "$NS_SW" link set "$1-port" up &&
-		ip -n "$NS_P-$1" addr add "$3/24" brd + dev eth0 &&
-		ip -n "$NS_P-$1" link set eth0 up
+		ip -n "$NS_SW" link set "$1-port" up || return 1
+	if [ -n "${3:-}" ]; then
+		ip -n "$NS_P-$1" addr add "$3/24" brd + dev eth0 || return 1
+	fi
+	ip -n "$NS_P-$1" link set eth0 up
 }
 
 netns_move() { ip -n "$NS_SW" link set "$1-port" master "$2"; }

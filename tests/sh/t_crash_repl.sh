@@ -441,12 +441,6 @@ verify_ok "$Q" "(3) Q"
 section_time "(3)"
 
 # On failure, the daemons' logs tell what happened.
-if [ "$T_FAIL" -gt 0 ]; then
-	echo "#    seed $SEED"
-	for f in "$TMP"/*.log; do
-		echo "--- $(basename "$f") (last 30 lines)"
-		tail -n 30 "$f"
-	done
-	[ -n "${CRASH_KEEP:-}" ] && cp -r "$TMP" "$CRASH_KEEP"
-fi
+[ "$T_FAIL" -gt 0 ] && echo "#    seed $SEED"
+dump_logs 30 "${CRASH_KEEP:-}"
 finish

@@ -72,18 +72,6 @@ serve_start() { # DIR LOG
 	NET_PIDS="$NET_PIDS $DPID"
 	wait_for 10 serve_ready "$2" "$1"
 }
-serve_stop() { # PID: TERM, wait; SD_RC its exit status (124: killed)
-	kill -TERM "$1" 2>/dev/null
-	if ! wait_for 10 proc_gone "$1"; then
-		kill -9 "$1" 2>/dev/null
-		wait "$1" 2>/dev/null
-		SD_RC=124
-		return 1
-	fi
-	wait "$1" 2>/dev/null
-	SD_RC=$?
-	[ "$SD_RC" -eq 0 ]
-}
 
 # fill DIR MAX ADD-COMMAND-PREFIX...: adds contacts with the long note
 # until one fails (at most MAX tries).  The ids said "added" go to
@@ -305,7 +293,7 @@ if [ "$mounted2" -eq 1 ]; then
 	echo "listed $(count "$N"), want $((said + 1))" >"$ERR"
 	check "daemon, space back: $((said + 1)) records" \
 		test "$(count "$N")" -eq $((said + 1))
-	check "daemon: stops on TERM with exit 0" serve_stop "$NPID"
+	check "daemon: stops on TERM with exit 0" stop_pid "$NPID"
 	check "daemon: unmount (nothing holds the tmpfs)" unmount "$TMP/small2"
 fi
 
@@ -371,7 +359,7 @@ RC=0
 check "map, daemon: 2521 records" test "$(count "$P")" -eq 2521
 run dg_nopass --dir "$P" verify
 check_rc 0 "map, daemon: verify passes"
-check "map, daemon: stops on TERM with exit 0" serve_stop "$PPID_D"
+check "map, daemon: stops on TERM with exit 0" stop_pid "$PPID_D"
 RC=0
 check "map, daemon: no 'damaged' in its log" \
 	sh -c '! grep -qi damaged "$1"' sh "$TMP/p.log"

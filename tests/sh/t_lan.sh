@@ -138,13 +138,7 @@ lan_host() {
 		# no router solicitations: less noise in the capture
 		ns_sysctl "$lh_ns" net/ipv6/conf/default/router_solicitations 0
 	fi
-	ip -n "$SW" link add "$1-port" type veth peer name eth0 netns "$lh_ns" &&
-		ip -n "$SW" link set "$1-port" master "$2" &&
-		ip -n "$SW" link set "$1-port" up || return 1
-	if [ -n "${3:-}" ]; then
-		ip -n "$lh_ns" addr add "$3/24" brd + dev eth0 || return 1
-	fi
-	ip -n "$lh_ns" link set eth0 up
+	netns_plug "$@"
 }
 
 # The link-local address of eth0 in host $1 once it is usable (not
@@ -183,20 +177,6 @@ setup_segment() {
 }
 
 # --- daemons -------------------------------------------------------------------
-# lan_spawn NAME DIR [serve options]: `dugnad serve` in namespace
-# $P-NAME, logs to DIR.log, process id in DIR.pid and NET_PIDS (killed
-# on exit); returns at once.  `ip netns exec` execs the command: the
-# process id is dugnad's.
-lan_spawn() {
-	ls_ns=$P-$1
-	ls_dir=$2
-	shift 2
-	ip netns exec "$ls_ns" "$DUGNAD_BIN" --dir "$ls_dir" serve "$@" \
-		</dev/null >>"$ls_dir.out" 2>>"$ls_dir.log" &
-	DPID=$!
-	NET_PIDS="$NET_PIDS $DPID"
-	echo "$DPID" >"$ls_dir.pid"
-}
 pid_of() { cat "$1.pid"; }
 
 # Runs the tool in a namespace: lan_tool NAME subcommand args...
@@ -306,16 +286,16 @@ else
 	echo "skip: tcpdump is not installed (or LAN_NO_CAPTURE is set): the checks on the captured traffic are not run (the rest is)"
 fi
 
-lan_spawn a "$A"
-lan_spawn b "$B"
-lan_spawn c "$C"
-lan_spawn d "$D"
-lan_spawn n "$N" --no-discovery
-lan_spawn s "$S"
+netns_spawn a "$A"
+netns_spawn b "$B"
+netns_spawn c "$C"
+netns_spawn d "$D"
+netns_spawn n "$N" --no-discovery
+netns_spawn s "$S"
 NODES="A B C D N S"
 if [ "$LAN_V6" -eq 1 ]; then
-	lan_spawn e "$E"
-	lan_spawn f "$F"
+	netns_spawn e "$E"
+	netns_spawn f "$F"
 	NODES="$NODES E F"
 fi
 for n in $NODES; do
@@ -468,8 +448,8 @@ fi
 stop_daemon "$N"
 RC=$SD_RC
 check_rc 0 "N (--no-discovery): SIGTERM: exit 0"
-lan_spawn n "$N" --no-listen
-lan_spawn m "$M" --listen 127.0.0.1:0
+netns_spawn n "$N" --no-listen
+netns_spawn m "$M" --listen 127.0.0.1:0
 check "N: serve --no-listen starts" wait_for 10 status_is "$N" "d['running'] is True"
 check "M: serve --listen 127.0.0.1:0 starts" wait_for 10 net_ready "$M" 0
 check "N (--no-listen) finds A, B, C, D and is connected to each" \
@@ -603,11 +583,5 @@ done
 run dg --dir "$A" --json status
 check "A stopped: status says \"discovery\": null" json_ok "$OUT" "d['discovery'] is None"
 
-if [ "$T_FAIL" -gt 0 ]; then
-	for f in "$TMP"/*.log; do
-		echo "--- $(basename "$f") (last 30 lines)"
-		tail -n 30 "$f"
-	done
-	[ -n "${NET_KEEP:-}" ] && cp -r "$TMP" "$NET_KEEP"
-fi
+dump_logs 30 "${NET_KEEP:-}"
 finish

@@ -457,11 +457,5 @@ run dg --dir "$A" verify
 check_rc 0 "A (stopped): verify is clean"
 
 # On failure, the daemons' logs tell what happened.
-if [ "$T_FAIL" -gt 0 ]; then
-	for f in "$TMP"/*.log; do
-		echo "--- $(basename "$f") (last 40 lines)"
-		tail -n 40 "$f"
-	done
-	[ -n "${NET_KEEP:-}" ] && cp -r "$TMP" "$NET_KEEP"
-fi
+dump_logs 40 "${NET_KEEP:-}"
 finish

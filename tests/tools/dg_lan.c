@@ -125,6 +125,23 @@ sleep_ms(unsigned long ms)
 
 /* A whole decimal number in [min, max]; dies naming what on anything
  * else. */
+/* Waits until fd can be read (true) or the clock reaches end (false). */
+static bool
+readable_until(int fd, uint64_t end)
+{
+	struct pollfd pfd;
+	uint64_t now;
+
+	while ((now = now_ms()) < end) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, (int)(end - now)) > 0)
+			return true;
+	}
+	return false;
+}
+
 static unsigned long
 num_arg(const char *s, unsigned long min, unsigned long max, const char *what)
 {
@@ -251,10 +268,9 @@ cmd_capture(int argc, char **argv)
 	struct sockaddr_in sa, from;
 	struct in_addr src;
 	struct ip_mreq mr;
-	struct pollfd pfd;
 	uint8_t buf[2048];
 	socklen_t flen;
-	uint64_t end, now;
+	uint64_t end;
 	ssize_t n;
 	FILE *f;
 	int fd, one = 1;
@@ -284,15 +300,7 @@ cmd_capture(int argc, char **argv)
 	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0)
 		die_errno("join " BEACON_GROUP);
 
-	for (;;) {
-		now = now_ms();
-		if (now >= end)
-			break;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, (int)(end - now)) <= 0)
-			continue;
+	while (readable_until(fd, end)) {
 		flen = sizeof(from);
 		n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC,
 		    (struct sockaddr *)&from, &flen);
@@ -480,10 +488,9 @@ cmd_listen(int argc, char **argv)
 {
 	struct sockaddr_storage from;
 	char host[NI_MAXHOST], serv[NI_MAXSERV];
-	struct pollfd pfd;
 	unsigned long port, accepted = 0;
 	socklen_t flen;
-	uint64_t end, now;
+	uint64_t end;
 	int fd, c;
 
 	if (argc != 3)
@@ -495,15 +502,7 @@ cmd_listen(int argc, char **argv)
 		die_errno("listen");
 	fprintf(stderr, "listening on port %lu\n", port);
 	fflush(stderr);
-	for (;;) {
-		now = now_ms();
-		if (now >= end)
-			break;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (poll(&pfd, 1, (int)(end - now)) <= 0)
-			continue;
+	while (readable_until(fd, end)) {
 		flen = sizeof(from);
 		c = accept(fd, (struct sockaddr *)&from, &flen);
 		if (c < 0)
