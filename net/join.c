@@ -63,6 +63,22 @@ net_join_pump(struct net_sess *s)
 	}
 }
 
+/* Tells the newcomer its request waits (for approval, or for the one
+ * welcome being sent): the welcome follows on this connection. */
+static int
+send_pending(struct net_sess *s)
+{
+	struct core_buf b;
+	int rc;
+
+	s->join_wait = true;
+	core_buf_init(&b);
+	net_msg_simple(&b, NET_PENDING);
+	rc = net_sess_send(s, &b);
+	core_buf_fini(&b);
+	return rc;
+}
+
 /* Responder: the newcomer is a member now; send it the welcome bundle
  * (everything, sealed to its key) in pieces, once per connection.  The
  * bundle is the whole store, so one is built at a time on this node: a
@@ -79,18 +95,11 @@ net_join_welcome(struct net_sess *s)
 	if (s->welcomed)
 		return 0;
 	if (nn->welcoming != NULL) {
-		struct core_buf b;
-
 		/* another welcome is on its way: this one follows
 		 * (welcome_waiting in net/node.c, each second) */
 		if (s->join_wait)
 			return 0;
-		s->join_wait = true;
-		core_buf_init(&b);
-		net_msg_simple(&b, NET_PENDING);
-		rc = net_sess_send(s, &b);
-		core_buf_fini(&b);
-		return rc;
+		return send_pending(s);
 	}
 	core_buf_init(&s->wbundle);
 	rc = store_node_bundle(nn->store, 2, s->peer, NULL, &s->wbundle,
@@ -115,7 +124,6 @@ net_join_on_request(struct net_sess *s, const struct core_join_request *req)
 {
 	struct net_node *nn = s->node;
 	struct store_ingest rep;
-	struct core_buf b;
 	char name[NET_NAME_LEN];
 	uint8_t role = 0;
 	int rc;
@@ -160,12 +168,7 @@ net_join_on_request(struct net_sess *s, const struct core_join_request *req)
 		net_node_log(nn, "join request from %s waits for a coordinator's "
 		    "approval ('dugnad requests')", net_sess_who(s, name));
 		net_node_alert(nn, "a join request waits for approval");
-		s->join_wait = true;
-		core_buf_init(&b);
-		net_msg_simple(&b, NET_PENDING);
-		rc = net_sess_send(s, &b);
-		core_buf_fini(&b);
-		return rc;
+		return send_pending(s);
 	}
 	if (rep.first_problem[0] == '\0')
 		snprintf(rep.first_problem, sizeof rep.first_problem,
