@@ -58,6 +58,10 @@ net_node_log(struct net_node *nn, const char *fmt, ...)
 /* A new alert; one about a node replaces the last alert about the same
  * node, so that a node refused again and again (it redials) fills one
  * slot, not the whole ring. */
+static void alert_v(struct net_node *nn, const uint8_t *node,
+    bool clearable, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 alert_v(struct net_node *nn, const uint8_t *node, bool clearable,
     const char *fmt, va_list ap)
