@@ -89,6 +89,11 @@ core_text_check_value(const char *s, size_t len, bool multiline)
 	if (len > CORE_VALUE_MAX)
 		return DG_ELIMIT;
 	while (i < len) {
+		/* Printable ASCII, most of what we see, needs no decoding. */
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
 		n = decode(p + i, len - i, &cp);
 		/* NUL is bad UTF-8 here, not a control character: C strings
 		 * would cut the value short. */
@@ -98,8 +103,9 @@ core_text_check_value(const char *s, size_t len, bool multiline)
 		if (multiline && (cp == '\n' || cp == '\t'))
 			continue;
 		/* Cc covers C0, DEL and C1: CR, ESC and friends would let a
-		 * value rewrite a peer's terminal or break a line format. */
-		if (utf8proc_category(cp) == UTF8PROC_CATEGORY_CC)
+		 * value rewrite a peer's terminal or break a line format.
+		 * Unicode's stability policy fixes Cc to exactly these. */
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			return DG_EINVAL;
 	}
 	return 0;

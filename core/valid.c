@@ -82,8 +82,10 @@ is_space(int32_t cp)
 {
 	utf8proc_category_t c;
 
-	if (cp == ' ' || cp == '\t' || cp == '\n')
-		return true;
+	/* In ASCII only these three (\r, \v and \f are refused as
+	 * control characters before anything is trimmed). */
+	if (cp < 0x80)
+		return cp == ' ' || cp == '\t' || cp == '\n';
 	c = utf8proc_category(cp);
 	return c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL ||
 	    c == UTF8PROC_CATEGORY_ZP;
@@ -111,7 +113,9 @@ trim(const char *s, size_t len, size_t *start, size_t *end)
 	*end = 0;
 	while (pos < len) {
 		at = pos;
-		if (!next_cp(s, len, &pos, &cp))
+		if ((unsigned char)s[pos] < 0x80)
+			cp = (unsigned char)s[pos++];
+		else if (!next_cp(s, len, &pos, &cp))
 			break;
 		if (is_space(cp))
 			continue;
@@ -885,8 +889,19 @@ canon_text(const char *s, size_t len, struct core_buf *b, const char **why)
 {
 	utf8proc_uint8_t *nfc = NULL;
 	utf8proc_ssize_t n;
+	size_t i;
 	int rc;
 
+	/* Text below U+0300 (ASCII, Latin-1, Latin Extended-A and -B, IPA)
+	 * is its own NFC: nothing there decomposes differently or combines
+	 * (the first combining mark is U+0300).  In valid UTF-8 a byte
+	 * from 0xcc on only starts a code point at or above it. */
+	for (i = 0; i < len && (unsigned char)s[i] < 0xcc; i++)
+		;
+	if (i == len) {
+		core_buf_add(b, s, len);
+		return 0;
+	}
 	n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len,
 	    &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 	if (n < 0) {
@@ -1000,12 +1015,15 @@ core_valid_value(enum core_ftype t, const char *in, char **canon,
 		goto cleanup;
 	}
 	rc = types[t].fn(s, len, &b, &msg);
-	if (rc != 0)
-		goto cleanup;
-	if (b.err != 0 || b.data == NULL) {
+	/* A canonical form cut short for want of memory may look invalid
+	 * (an empty list): the memory is the error. */
+	if (b.err != 0 || (rc == 0 && b.data == NULL)) {
 		rc = DG_ENOMEM;
+		msg = NULL;
 		goto cleanup;
 	}
+	if (rc != 0)
+		goto cleanup;
 	*canon = core_buf_take(&b, NULL);
 cleanup:
 	if (rc != 0 && msg != NULL)

@@ -1,5 +1,8 @@
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <utf8proc.h>
 
 #include "core/schema.h"
 #include "core/text.h"
@@ -253,7 +256,34 @@ test_rtl(void)
 	T_ASSERT(RTL("\xff\xd7\xa9"));
 }
 
+/* core_text_check_value tells control characters by their code points
+ * (Cc is fixed by Unicode's stability policy); utf8proc must agree on
+ * every scalar value. */
+static void
+test_control_is_cc(void)
+{
+	utf8proc_uint8_t buf[4];
+	utf8proc_ssize_t n;
+	int32_t cp;
+	int rc;
+
+	for (cp = 1; cp <= 0x10ffff; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		n = utf8proc_encode_char(cp, buf);
+		T_ASSERT(n > 0);
+		rc = core_text_check_value((const char *)buf, (size_t)n,
+		    false);
+		if ((utf8proc_category(cp) == UTF8PROC_CATEGORY_CC) !=
+		    (rc == DG_EINVAL)) {
+			fprintf(stderr, "  U+%04X\n", (unsigned)cp);
+			T_ASSERT(0);
+		}
+	}
+}
+
 T_MAIN(T_CASE(test_utf8_good), T_CASE(test_utf8_bad),
-    T_CASE(test_check_value), T_CASE(test_fold), T_CASE(test_fold_errors),
+    T_CASE(test_check_value), T_CASE(test_control_is_cc),
+    T_CASE(test_fold), T_CASE(test_fold_errors),
     T_CASE(test_contains), T_CASE(test_width), T_CASE(test_fit),
     T_CASE(test_rtl))

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "core/schema.h"
 #include "core/valid.h"
 #include "tests/unit/t.h"
@@ -584,7 +586,56 @@ test_repeat(void)
 	T_ASSERT(has(canon(CORE_FT_REPEAT, "x"), "weekly:tu,th"));
 }
 
-T_MAIN(T_CASE(test_text), T_CASE(test_limits), T_CASE(test_one_line),
+/* canon_text passes text below U+0300 through as it is: every string of
+ * those code points must be its own NFC.  Composition acts on pairs, so
+ * every pair is tried (each between two letters, so nothing is
+ * trimmed); text above still goes through utf8proc. */
+static void
+test_text_nfc_fast(void)
+{
+	utf8proc_uint8_t in[16], *nfc;
+	utf8proc_ssize_t k, n;
+	int32_t a, b;
+	size_t len;
+	char *canon;
+
+	for (a = 0x20; a < 0x300; a++) {
+		if (a >= 0x7f && a <= 0x9f)
+			continue;
+		for (b = 0x20; b < 0x300; b++) {
+			if (b >= 0x7f && b <= 0x9f)
+				continue;
+			len = 0;
+			in[len++] = 'x';
+			k = utf8proc_encode_char(a, in + len);
+			len += (size_t)k;
+			k = utf8proc_encode_char(b, in + len);
+			len += (size_t)k;
+			in[len++] = 'x';
+			n = utf8proc_map(in, (utf8proc_ssize_t)len, &nfc,
+			    UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+			T_ASSERT(n > 0);
+			if ((size_t)n != len || memcmp(nfc, in, len) != 0) {
+				fprintf(stderr, "  U+%04X U+%04X\n",
+				    (unsigned)a, (unsigned)b);
+				free(nfc);
+				T_ASSERT(0);
+			}
+			free(nfc);
+		}
+	}
+	/* Still normalised past the fast path: e + U+0301 becomes é. */
+	T_EQ_INT(core_valid_value(CORE_FT_TEXT, "Ame\xcc\x81lie", &canon,
+	    NULL, 0), 0);
+	T_EQ_STR(canon, "Am\xc3\xa9lie");
+	free(canon);
+	T_EQ_INT(core_valid_value(CORE_FT_TEXT, "Tromsø\xc7\xbf", &canon,
+	    NULL, 0), 0);
+	T_EQ_STR(canon, "Tromsø\xc7\xbf");
+	free(canon);
+}
+
+T_MAIN(T_CASE(test_text), T_CASE(test_text_nfc_fast), T_CASE(test_limits), T_CASE(test_one_line),
     T_CASE(test_langs), T_CASE(test_lang_direct), T_CASE(test_phone),
     T_CASE(test_email), T_CASE(test_url), T_CASE(test_datetime),
     T_CASE(test_date), T_CASE(test_datetime_parse), T_CASE(test_from_unix),
