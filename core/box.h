@@ -14,7 +14,11 @@
 #include "core/err.h"
 
 #define CORE_BOX_KEY 32
+#define CORE_BOX_NONCE 24
 #define CORE_BOX_OVERHEAD 40 /* 24-byte nonce + 16-byte tag */
+
+/* A fresh random 24-byte XChaCha20 nonce, from a per-thread pool. */
+void core_box_nonce(uint8_t out[CORE_BOX_NONCE]);
 
 /* Encrypts pt[0..n) into out (n + CORE_BOX_OVERHEAD bytes). */
 void core_box_seal(const uint8_t key[CORE_BOX_KEY], const uint8_t *ad,

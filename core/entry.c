@@ -5,6 +5,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "core/box.h"
 #include "core/mp.h"
 
 /* Signatures are made over a context string and the entry hash, so an
@@ -271,7 +272,7 @@ core_entry_seal(const struct core_hdr *h, const uint8_t *key,
 	if (n > CORE_BODY_MAX - CORE_BODY_OVERHEAD)
 		return DG_ELIMIT;
 	make_ad(h, ad);
-	randombytes_buf(out, CORE_NONCE_LEN);
+	core_box_nonce(out);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + CORE_NONCE_LEN, &clen,
 	    pt, n, ad, sizeof ad, NULL, out, key);
 	return 0;

@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <msgpack.h>
 #include <sodium.h>
@@ -671,7 +673,67 @@ test_box(void)
 	T_EQ_INT(core_box_open(key, NULL, 0, box, CORE_BOX_OVERHEAD, out), 0);
 }
 
+#define NONCES 300 /* several pools' worth */
+
+static int
+nonce_seen(uint8_t (*seen)[CORE_BOX_NONCE], size_t n, const uint8_t *x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (memcmp(seen[i], x, CORE_BOX_NONCE) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Nonces from the pool are never handed out twice, across refills and
+ * across a fork: the child does not use what the parent still holds. */
+static void
+test_box_nonces(void)
+{
+	static uint8_t seen[2 * NONCES][CORE_BOX_NONCE];
+	uint8_t x[CORE_BOX_NONCE];
+	int p[2], status;
+	size_t i, n = 0;
+	pid_t pid;
+
+	for (i = 0; i < NONCES; i++) {
+		core_box_nonce(x);
+		T_ASSERT(!nonce_seen(seen, n, x));
+		memcpy(seen[n++], x, CORE_BOX_NONCE);
+	}
+	core_box_nonce(x); /* the pool is part used now */
+	T_ASSERT(pipe(p) == 0);
+	fflush(NULL);
+	pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		for (i = 0; i < NONCES; i++) {
+			core_box_nonce(x);
+			if (write(p[1], x, sizeof x) != (ssize_t)sizeof x)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	for (i = 0; i < NONCES; i++) {
+		core_box_nonce(x);
+		T_ASSERT(!nonce_seen(seen, n, x));
+		memcpy(seen[n++], x, CORE_BOX_NONCE);
+	}
+	for (i = 0; i < NONCES; i++) {
+		T_ASSERT(read(p[0], x, sizeof x) == (ssize_t)sizeof x);
+		T_ASSERT(!nonce_seen(seen, n, x));
+	}
+	close(p[0]);
+	T_ASSERT(waitpid(pid, &status, 0) == pid);
+	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 T_MAIN(T_CASE(test_roundtrip), T_CASE(test_encode_limits),
     T_CASE(test_every_mutation), T_CASE(test_noncanonical_ints),
     T_CASE(test_field_rules), T_CASE(test_sign_verify),
-    T_CASE(test_seal_open), T_CASE(test_box))
+    T_CASE(test_seal_open), T_CASE(test_box),
+    T_CASE(test_box_nonces))
