@@ -622,3 +622,17 @@ net_msg_error(struct core_buf *out, enum net_refusal code, const char *text)
 	msgpack_pack_str(&pk, n);
 	msgpack_pack_str_body(&pk, text != NULL ? text : "", n);
 }
+
+enum net_frame_state
+net_frame_next(const uint8_t *buf, size_t n, size_t min, size_t max,
+    size_t *len)
+{
+	*len = 0;
+	if (n < 4)
+		return NET_FRAME_MORE;
+	*len = (size_t)buf[0] << 24 | (size_t)buf[1] << 16 |
+	    (size_t)buf[2] << 8 | buf[3];
+	if (*len < min || *len > max)
+		return NET_FRAME_BAD;
+	return n - 4 < *len ? NET_FRAME_MORE : NET_FRAME_WHOLE;
+}

@@ -124,6 +124,20 @@ int net_msg_decode(const uint8_t *p, size_t len, struct net_msg *m) DG_WUR;
 /* Frees what a decoded message owns; accepts a zeroed message. */
 void net_msg_fini(struct net_msg *m);
 
+/* The framing of the wire (doc/protocol.md §23.3): a 4-byte big-endian
+ * length, then that many bytes. */
+enum net_frame_state {
+	NET_FRAME_MORE,  /* the next frame is not all in the buffer yet */
+	NET_FRAME_WHOLE, /* it is: *len bytes at buf + 4 */
+	NET_FRAME_BAD,   /* its length (*len) is outside [min, max] */
+};
+
+/* Looks for the next frame at the start of buf[0..n), whose length must
+ * be from min to max.  A bad length is told as soon as its four bytes
+ * are in, before the frame itself. */
+enum net_frame_state net_frame_next(const uint8_t *buf, size_t n,
+    size_t min, size_t max, size_t *len);
+
 /* Encoders: each appends one message to out (errors are out's sticky
  * error). */
 void net_msg_hello(struct core_buf *out, const uint8_t digest[32],

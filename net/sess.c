@@ -371,7 +371,9 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	struct net_sess *s = st->data;
 	size_t len, off = 0, want;
+	enum net_frame_state fs;
 	char name[NET_NAME_LEN];
+	bool hs;
 	int rc;
 
 	(void)buf;
@@ -396,19 +398,22 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	s->bytes_in += (size_t)nread;
 	s->node->bytes_in += (size_t)nread;
 	s->last_recv = uv_now(&s->node->loop);
-	while (s->state != SESS_CLOSING && s->rlen - off >= 4) {
-		len = (size_t)s->rbuf[off] << 24 | (size_t)s->rbuf[off + 1] << 16 |
-		    (size_t)s->rbuf[off + 2] << 8 | s->rbuf[off + 3];
-		want = s->state == SESS_HANDSHAKE ? hs_expect(s) : 0;
-		if ((s->state == SESS_HANDSHAKE && len != want) ||
-		    (s->state == SESS_OPEN && (len < 17 || len > NET_WIRE_MAX))) {
+	while (s->state != SESS_CLOSING) {
+		/* A handshake message has one length (none is expected
+		 * between two of ours: 0); a transport frame holds at least
+		 * its tag and one byte. */
+		hs = s->state == SESS_HANDSHAKE;
+		want = hs ? hs_expect(s) : 0;
+		fs = net_frame_next(s->rbuf + off, s->rlen - off,
+		    hs ? want : 17, hs ? want : NET_WIRE_MAX, &len);
+		if (fs == NET_FRAME_MORE)
+			break;
+		if (fs == NET_FRAME_BAD) {
 			net_node_log(s->node, "%s sent a frame of %zu bytes; "
 			    "disconnected", net_sess_who(s, name), len);
 			net_sess_close(s, DG_EPROTO, "bad frame length");
 			return;
 		}
-		if (s->rlen - off < 4 + len)
-			break;
 		rc = on_frame(s, s->rbuf + off + 4, len);
 		off += 4 + len;
 		if (rc != 0) {

@@ -1203,7 +1203,39 @@ test_nesting(void)
 	T_EQ_INT(rc_b(), DG_EDECODE);
 }
 
-T_MAIN(T_CASE(test_hello), T_CASE(test_heads), T_CASE(test_heads_max),
+/* The frame splitter: a length is judged as soon as its four bytes are
+ * in; a frame is whole once all its bytes are. */
+static void
+test_frame_next(void)
+{
+	uint8_t b[32] = { 0, 0, 0, 17 };
+	size_t len = 99;
+
+	T_EQ_INT(net_frame_next(b, 0, 17, 100, &len), NET_FRAME_MORE);
+	T_EQ_INT(len, 0);
+	T_EQ_INT(net_frame_next(b, 3, 17, 100, &len), NET_FRAME_MORE);
+	T_EQ_INT(net_frame_next(b, 4, 17, 100, &len), NET_FRAME_MORE);
+	T_EQ_INT(len, 17);
+	T_EQ_INT(net_frame_next(b, 20, 17, 100, &len), NET_FRAME_MORE);
+	T_EQ_INT(net_frame_next(b, 21, 17, 100, &len), NET_FRAME_WHOLE);
+	T_EQ_INT(len, 17);
+	T_EQ_INT(net_frame_next(b, 32, 17, 100, &len), NET_FRAME_WHOLE);
+	/* too short, too long: at once, with the length claimed */
+	T_EQ_INT(net_frame_next(b, 4, 18, 100, &len), NET_FRAME_BAD);
+	T_EQ_INT(len, 17);
+	T_EQ_INT(net_frame_next(b, 4, 1, 16, &len), NET_FRAME_BAD);
+	b[0] = 0xff;
+	T_EQ_INT(net_frame_next(b, 4, 17, 100, &len), NET_FRAME_BAD);
+	T_EQ_INT(len, 0xff000011u);
+	/* one exact length (a handshake message), zero included */
+	memset(b, 0, 4);
+	T_EQ_INT(net_frame_next(b, 4, 0, 0, &len), NET_FRAME_WHOLE);
+	T_EQ_INT(len, 0);
+	b[3] = 1;
+	T_EQ_INT(net_frame_next(b, 5, 0, 0, &len), NET_FRAME_BAD);
+}
+
+T_MAIN(T_CASE(test_frame_next), T_CASE(test_hello), T_CASE(test_heads), T_CASE(test_heads_max),
     T_CASE(test_batch), T_CASE(test_batch_counts),
     T_CASE(test_batch_sizes), T_CASE(test_simple), T_CASE(test_synced),
     T_CASE(test_request), T_CASE(test_request_name), T_CASE(test_error),
