@@ -2,6 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +20,7 @@
 
 static const char *const dbi_names[DBI_COUNT] = {
 	"meta", "entries", "bodies", "heads", "keyring", "views", "dropped",
-	"mindex", "local", "forks",
+	"mindex", "local", "forks", "rows",
 };
 
 int
@@ -110,6 +113,52 @@ store_put(struct store_txn *t, enum store_dbi dbi, const void *key,
 	return write_err(t->db, rc);
 }
 
+static int
+put_flags(struct store_txn *t, enum store_dbi dbi, const void *key,
+    size_t klen, const void *val, size_t vlen, unsigned flags)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	int rc = mdb_put(t->txn, t->db->dbi[dbi], &k, &v, flags);
+
+	return rc == MDB_KEYEXIST ? DG_EEXIST : write_err(t->db, rc);
+}
+
+int
+store_put_last(struct store_txn *t, enum store_dbi dbi, const void *key,
+    size_t klen, const void *val, size_t vlen)
+{
+	return put_flags(t, dbi, key, klen, val, vlen, MDB_APPEND);
+}
+
+int
+store_put_new(struct store_txn *t, enum store_dbi dbi, const void *key,
+    size_t klen, const void *val, size_t vlen)
+{
+	return put_flags(t, dbi, key, klen, val, vlen, MDB_NOOVERWRITE);
+}
+
+int
+store_last_key(struct store_txn *t, enum store_dbi dbi, void *key,
+    size_t klen)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_cursor_open(t->txn, t->db->dbi[dbi], &c);
+	if (rc != 0)
+		return store_err(rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	mdb_cursor_close(c);
+	if (rc != 0)
+		return store_err(rc);
+	if (k.mv_size != klen)
+		return DG_ECORRUPT;
+	memcpy(key, k.mv_data, klen);
+	return 0;
+}
+
 int
 store_del(struct store_txn *t, enum store_dbi dbi, const void *key,
     size_t klen)
@@ -117,6 +166,36 @@ store_del(struct store_txn *t, enum store_dbi dbi, const void *key,
 	MDB_val k = { klen, (void *)(uintptr_t)key };
 
 	return write_err(t->db, mdb_del(t->txn, t->db->dbi[dbi], &k, NULL));
+}
+
+/* Brings an older layout to STORE_VERSION in the opening transaction.
+ * Version 1 kept each record's sealed state under its random id, so
+ * every transaction wrote pages all over the table; version 2 keeps the
+ * states in rows numbered in the order records appear, and the id only
+ * points at its row.  The states are sealed under the storage key, which
+ * is not known here: the old table is emptied and meta "reindex" asks
+ * the next unlock to rebuild the views from the log (store/node.c). */
+static int
+migrate(MDB_txn *txn, struct store_db *db, uint64_t from)
+{
+	MDB_val k = { 7, (void *)"version" }, v, fk = { 7, (void *)"reindex" };
+	uint8_t ver[8], one = 1;
+	int rc;
+
+	if (from == 1) {
+		rc = mdb_drop(txn, db->dbi[DBI_VIEWS], 0);
+		if (rc != 0)
+			return rc;
+		v.mv_size = 1;
+		v.mv_data = &one;
+		rc = mdb_put(txn, db->dbi[DBI_META], &fk, &v, 0);
+		if (rc != 0)
+			return rc;
+	}
+	store_be64(ver, STORE_VERSION);
+	v.mv_size = sizeof ver;
+	v.mv_data = ver;
+	return mdb_put(txn, db->dbi[DBI_META], &k, &v, 0);
 }
 
 static int
@@ -173,8 +252,11 @@ open_dbis(struct store_db *db, int create)
 		mdb_txn_abort(txn);
 		return DG_EVERSION;
 	}
-	/* Migrations from older layouts go here, keyed on the version
-	 * read above; version 1 is the first layout. */
+	if (rc == 0 && store_get_be64(v.mv_data) < STORE_VERSION) {
+		rc = migrate(txn, db, store_get_be64(v.mv_data));
+		if (rc != 0)
+			goto fail;
+	}
 	return store_err(mdb_txn_commit(txn));
 fail:
 	mdb_txn_abort(txn);
@@ -198,10 +280,18 @@ env_open(struct store_db *db, size_t map_size, int create)
 	if (rc != 0)
 		return rc == MDB_INVALID ? DG_ECORRUPT : store_err(rc);
 	rc = open_dbis(db, create);
-	if (rc == DG_EMAPFULL) {
-		/* A tiny initial map may not even hold the empty layout. */
-		mdb_env_set_mapsize(db->env, DEFAULT_MAP);
-		rc = open_dbis(db, create);
+	/* A tiny initial map may not even hold the empty layout, and a
+	 * migration of a store that filled its map needs room to free the
+	 * old pages: grow as a write transaction would. */
+	while (rc == DG_EMAPFULL) {
+		size_t cur = store_db_map_size(db);
+
+		if (cur >= MAX_MAP)
+			break;
+		rc = store_err(mdb_env_set_mapsize(db->env,
+		    cur < DEFAULT_MAP ? DEFAULT_MAP : cur * 2));
+		if (rc == 0)
+			rc = open_dbis(db, create);
 	}
 	return rc == DG_EMAPFULL ? DG_ENOSPC : rc;
 }
@@ -295,6 +385,8 @@ store_db_map_size(struct store_db *db)
 {
 	MDB_envinfo info;
 
+	if (db->env == NULL)
+		return db->map;
 	mdb_env_info(db->env, &info);
 	return info.me_mapsize;
 }
@@ -315,10 +407,58 @@ grow(struct store_db *db)
 	return store_err(mdb_env_set_mapsize(db->env, cur * 2));
 }
 
+/* Closes the environment and opens it again (compaction, release).
+ * Closed first: LMDB's file locks are per process, and closing a second
+ * handle on the same file would drop the first one's.  On failure env is
+ * NULL and the next transaction tries again. */
+static int
+env_reopen(struct store_db *db)
+{
+	int rc;
+
+	if (db->env != NULL) {
+		db->map = store_db_map_size(db);
+		mdb_env_close(db->env);
+		db->env = NULL;
+	}
+	rc = env_open(db, db->map, 0);
+	if (rc != 0 && db->env != NULL) {
+		mdb_env_close(db->env);
+		db->env = NULL;
+	}
+	return rc;
+}
+
+int
+store_db_release(struct store_db *db)
+{
+	/* Closing the environment gives back both LMDB's cache of the
+	 * pages written (kept for the next write transactions until then)
+	 * and this process's mapping of the file (the file itself stays in
+	 * the page cache); the next transaction maps it again. */
+	int rc = env_reopen(db);
+
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	return rc;
+}
+
 static int
 begin(struct store_db *db, unsigned flags, MDB_txn **txn)
 {
-	int rc = mdb_txn_begin(db->env, NULL, flags, txn);
+	int rc;
+
+	if (db->env == NULL && env_reopen(db) != 0)
+		return EIO;
+	rc = mdb_txn_begin(db->env, NULL, flags, txn);
+	if (rc == MDB_PANIC) {
+		/* A fatal error (a failed meta page write) leaves the
+		 * environment unusable until it is opened again. */
+		if (env_reopen(db) != 0)
+			return EIO;
+		rc = mdb_txn_begin(db->env, NULL, flags, txn);
+	}
 
 	if (rc == MDB_MAP_RESIZED) {
 		/* Another process grew the map: adopt its size. */
@@ -332,10 +472,11 @@ begin(struct store_db *db, unsigned flags, MDB_txn **txn)
 int
 store_db_write(struct store_db *db, store_txn_fn fn, void *ctx)
 {
-	struct store_txn t = { NULL, db };
+	struct store_txn t = { NULL, db, 0 };
 	int rc, tries;
 
 	for (tries = 0; tries < 40; tries++) {
+		t.next_row = 0;
 		rc = begin(db, 0, &t.txn);
 		if (rc != 0)
 			return store_err(rc);
@@ -359,7 +500,7 @@ store_db_write(struct store_db *db, store_txn_fn fn, void *ctx)
 int
 store_db_read(struct store_db *db, store_txn_fn fn, void *ctx)
 {
-	struct store_txn t = { NULL, db };
+	struct store_txn t = { NULL, db, 0 };
 	int rc;
 
 	rc = begin(db, MDB_RDONLY, &t.txn);
@@ -374,7 +515,6 @@ int
 store_db_compact(struct store_db *db)
 {
 	char tmp[4096], dst[4096];
-	size_t map;
 	int fd, rc, dfd;
 
 	if (snprintf(tmp, sizeof tmp, "%s/compact.tmp", db->dir) >=
@@ -413,10 +553,7 @@ store_db_compact(struct store_db *db)
 	/* The environment maps the old file.  Reopen it while still alone
 	 * (exclusive lock), so LMDB rebuilds its lock file for the new data
 	 * file before any other process can open it. */
-	map = store_db_map_size(db);
-	mdb_env_close(db->env);
-	db->env = NULL;
-	rc = env_open(db, map, 0);
+	rc = env_reopen(db);
 	flock(db->lockfd, LOCK_SH);
 	return rc;
 out:

@@ -16,7 +16,7 @@
 
 #include "core/err.h"
 
-#define STORE_VERSION 1 /* layout version kept in meta "version" */
+#define STORE_VERSION 2 /* layout version kept in meta "version" */
 
 struct store_db;
 struct store_txn;
@@ -50,13 +50,20 @@ int store_db_read(struct store_db *db, store_txn_fn fn, void *ctx) DG_WUR;
  * deleted values are gone from the file), puts it in place of the old
  * data file and reopens the environment on it.  Needs the store alone:
  * returns DG_EBUSY while another process has it open.  Returns 0,
- * DG_EBUSY, DG_EIO or DG_ENOSPC; on an error after the switch the
- * environment is closed and db only good for store_db_close. */
+ * DG_EBUSY, DG_EIO or DG_ENOSPC; when reopening fails after the switch,
+ * the next transaction tries again. */
 int store_db_compact(struct store_db *db) DG_WUR;
 
 /* The id of the node's network (readable without the passphrase: it is
  * in every entry header).  Returns 0 or DG_ENOTFOUND. */
 int store_db_net(struct store_db *db, uint8_t net[32]) DG_WUR;
+
+/* Gives back the memory an idle process no longer needs: LMDB's cache of
+ * written pages and this process's mapping of the file (by closing and
+ * reopening the environment) and free heap (glibc's malloc_trim).  Only
+ * between transactions.  Returns 0 or the error of the reopen (the next
+ * transaction tries again). */
+int store_db_release(struct store_db *db);
 
 /* Current map size in bytes. */
 size_t store_db_map_size(struct store_db *db);

@@ -182,6 +182,7 @@ peer_put(struct store_node *n, struct store_txn *t, const uint8_t peer[32],
 struct ref {
 	uint8_t author[32];
 	uint64_t seq;
+	const struct core_bundle_entry *be; /* in the bundle, checked */
 };
 
 struct ing {
@@ -194,12 +195,16 @@ struct ing {
 	bool keys_added; /* views must be rebuilt */
 	struct ref *recs; /* new record entries, applied at the end */
 	size_t nrecs, caprecs;
+	struct core_hdr *hdrs; /* one batch's new run, decoded */
+	uint8_t (*hashes)[32]; /* and hashed */
+	size_t caprun;
 	bool members_changed;
 	uint64_t hlc_seen;
 };
 
 static int
-note_record(struct ing *g, const struct store_entry *e)
+note_record(struct ing *g, const struct store_entry *e,
+    const struct core_bundle_entry *be)
 {
 	struct ref *r;
 
@@ -211,7 +216,8 @@ note_record(struct ing *g, const struct store_entry *e)
 		g->recs = r;
 	}
 	memcpy(g->recs[g->nrecs].author, e->hdr.author, 32);
-	g->recs[g->nrecs++].seq = e->hdr.seq;
+	g->recs[g->nrecs].seq = e->hdr.seq;
+	g->recs[g->nrecs++].be = be;
 	return 0;
 }
 
@@ -224,12 +230,22 @@ apply_records(struct ing *g, const struct core_members *m)
 	size_t i;
 	int rc = 0;
 
+	/* The entries were checked and stored as the bundle holds them:
+	 * their header and body are read from there, not from the store.
+	 * A body an erase applied here dropped belongs to an entry applied
+	 * before the erase, never to one still to come. */
 	for (i = 0; rc == 0 && i < g->nrecs; i++) {
+		const struct core_bundle_entry *be = g->recs[i].be;
+
 		if (!core_members_accepts(m, g->recs[i].author, g->recs[i].seq))
 			continue;
-		rc = store_log_get(g->t, g->recs[i].author, g->recs[i].seq, &e);
-		if (rc != 0)
+		memset(&e, 0, sizeof e);
+		if (core_entry_decode(be->hdr, be->hlen, &e.hdr) != 0) {
+			rc = DG_ECORRUPT; /* it decoded when it was stored */
 			break;
+		}
+		e.body = be->body;
+		e.body_len = be->body != NULL ? be->blen : 0;
 		if (store_read_body(g->n, &e, &b) == 0)
 			rc = store_view_apply(g->n, g->t, &e, &b);
 		core_body_fini(&b);
@@ -239,7 +255,8 @@ apply_records(struct ing *g, const struct core_members *m)
 
 /* Takes in one stored entry: keys addressed to this node, the views. */
 static int
-take(struct ing *g, const struct store_entry *e, const struct core_members *m)
+take(struct ing *g, const struct store_entry *e,
+    const struct core_bundle_entry *be, const struct core_members *m)
 {
 	struct store_node *n = g->n;
 	struct core_body b;
@@ -260,7 +277,7 @@ take(struct ing *g, const struct store_entry *e, const struct core_members *m)
 	 * The body is decoded then, once. */
 	if (e->hdr.kind == CORE_KIND_RECORD ||
 	    e->hdr.kind == CORE_KIND_REMOVE || e->hdr.kind == CORE_KIND_ERASE)
-		return note_record(g, e);
+		return note_record(g, e, be);
 	rc = store_read_body(n, e, &b);
 	if (rc != 0) {
 		/* Not readable here (no key for its epoch): kept, and
@@ -303,7 +320,7 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 	const struct core_member *who;
 	struct store_entry have, e;
 	struct core_hdr h;
-	uint8_t head_hash[32], prev[32];
+	uint8_t head_hash[32], prev[32], (*hh)[32];
 	uint64_t head = 0, forked, limit = UINT64_MAX;
 	size_t k, first, end;
 	int rc;
@@ -385,7 +402,21 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 	if (first == bt->n)
 		return 1;
 	/* The new run: consecutive, chained to the head, within the limit;
-	 * then one signature, the last one's. */
+	 * then one signature, the last one's.  Each header is decoded and
+	 * hashed once, here, for the checks and for storing. */
+	if (bt->n - first > g->caprun) {
+		size_t cap = bt->n - first;
+		struct core_hdr *hs = realloc(g->hdrs, cap * sizeof *hs);
+
+		if (hs == NULL)
+			return DG_ENOMEM;
+		g->hdrs = hs;
+		hh = realloc(g->hashes, cap * sizeof *hh);
+		if (hh == NULL)
+			return DG_ENOMEM;
+		g->hashes = hh;
+		g->caprun = cap;
+	}
 	memcpy(prev, head_hash, 32);
 	for (end = first; end < bt->n; end++) {
 		if (core_entry_decode(bt->e[end].hdr, bt->e[end].hlen, &h) ||
@@ -397,6 +428,8 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		if (h.seq > limit)
 			break;
 		core_entry_hash(bt->e[end].hdr, bt->e[end].hlen, prev);
+		g->hdrs[end - first] = h;
+		memcpy(g->hashes[end - first], prev, 32);
 	}
 	if (end < bt->n) {
 		g->rep->refused += bt->n - end;
@@ -434,9 +467,9 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		return 1;
 	}
 	for (k = first; k < end; k++) {
-		rc = store_log_put(g->t, bt->e[k].hdr, bt->e[k].hlen,
-		    bt->e[k].sig, bt->e[k].body, bt->e[k].blen,
-		    STORE_LOG_SIGNED, &e);
+		rc = store_log_put_decoded(g->t, bt->e[k].hdr, bt->e[k].hlen,
+		    &g->hdrs[k - first], g->hashes[k - first], bt->e[k].sig,
+		    bt->e[k].body, bt->e[k].blen, &e);
 		if (rc == 0 && who->status == CORE_MEMBER_REVOKED &&
 		    e.hdr.seq > who->upto) {
 			g->rep->uncounted++;
@@ -456,7 +489,7 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		if (rc != 0)
 			return rc;
 		g->rep->entries++;
-		rc = take(g, &e, m);
+		rc = take(g, &e, &bt->e[k], m);
 		if (rc != 0)
 			return rc;
 	}
@@ -844,6 +877,8 @@ store_node_ingest(struct store_node *n, const struct core_bundle *b,
 	rc = store_db_write(n->db, ingest_txn, &g);
 	free(g.done);
 	free(g.recs);
+	free(g.hdrs);
+	free(g.hashes);
 	if (rc != 0 && !had_net) {
 		/* Also when the commit failed after a bootstrap. */
 		n->has_net = 0;

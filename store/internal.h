@@ -15,25 +15,28 @@ enum store_dbi {
 	DBI_BODIES,  /* author || seq  -> body (absent once dropped) */
 	DBI_HEADS,   /* author         -> seq || entry hash || hlc */
 	DBI_KEYRING, /* epoch || creator -> sealed content key || network key */
-	DBI_VIEWS,   /* record id      -> sealed merge state */
+	DBI_VIEWS,   /* record id      -> row (8, big-endian) */
 	DBI_DROPPED, /* author || seq  -> sealed record id of a dropped body */
 	DBI_MINDEX,  /* author || seq  -> kind: the membership entries */
 	DBI_LOCAL,   /* name || id     -> sealed local state: invite secrets,
 		      * join requests waiting, this node's own pending join */
 	DBI_FORKS,   /* author || seq  -> the two conflicting signed headers */
+	DBI_ROWS,    /* row (8, big-endian) -> sealed merge state of a record */
 	DBI_COUNT,
 };
 
 struct store_txn {
 	MDB_txn *txn;
 	struct store_db *db;
+	uint64_t next_row; /* the next new row of DBI_ROWS; 0: not looked up */
 };
 
 struct store_db {
-	MDB_env *env;
+	MDB_env *env;   /* NULL after a failed reopen: opened again on use */
 	MDB_dbi dbi[DBI_COUNT];
 	char *dir;
 	int lockfd; /* shared flock on dir/lock; exclusive to compact */
+	size_t map;     /* the map size when env was closed */
 };
 
 #define STORE_EPOCHS_MAX 256 /* key epochs a node can hold */
@@ -63,6 +66,8 @@ struct store_node {
 
 #define NODE_SKEY(n) ((n)->secret)
 #define NODE_SK(n) ((n)->secret + 32)
+/* masks the row numbers in DBI_VIEWS; derived from the storage key */
+#define NODE_IKEY(n) ((n)->secret + 96)
 
 /* Seals/opens a value kept at rest under the storage key; the
  * associated data is the label and key it is stored under. */
@@ -162,6 +167,18 @@ int store_get(struct store_txn *t, enum store_dbi dbi, const void *key,
 int store_put(struct store_txn *t, enum store_dbi dbi, const void *key,
     size_t klen, const void *val, size_t vlen);
 /* Deletes key from dbi (DG_ENOTFOUND when absent). */
+/* store_put of a key greater than every key of dbi (LMDB's MDB_APPEND:
+ * the page is filled, not split). */
+int store_put_last(struct store_txn *t, enum store_dbi dbi,
+    const void *key, size_t klen, const void *val, size_t vlen);
+/* store_put of a key dbi does not hold yet: DG_EEXIST if it does, and
+ * nothing is written. */
+int store_put_new(struct store_txn *t, enum store_dbi dbi, const void *key,
+    size_t klen, const void *val, size_t vlen);
+/* The last key of dbi into key[0..klen): 0, DG_ENOTFOUND (empty) or
+ * DG_ECORRUPT (a key of another length). */
+int store_last_key(struct store_txn *t, enum store_dbi dbi, void *key,
+    size_t klen);
 int store_del(struct store_txn *t, enum store_dbi dbi, const void *key,
     size_t klen);
 

@@ -90,8 +90,81 @@ store_log_get(struct store_txn *t, const uint8_t author[CORE_KEY_LEN],
 		return rc;
 	rc = parse_value(&v, e);
 	if (rc != 0)
-		return DG_ECORRUPT;
+		return rc == DG_ENOMEM ? rc : DG_ECORRUPT;
 	attach_body(t, key, e);
+	return 0;
+}
+
+/* Stores x (header decoded, hash and signature filled in) after the
+ * checks that need the store: its place, the chain, the body. */
+static int
+put_entry(struct store_txn *t, struct store_entry *x, const uint8_t *body,
+    size_t blen)
+{
+	uint8_t key[KEY_LEN], head_hash[CORE_KEY_LEN], bh[CORE_KEY_LEN];
+	uint8_t val[1 + CORE_HDR_MAX + CORE_SIG_LEN], hv[HEAD_LEN];
+	uint64_t head = 0, head_hlc = 0;
+	size_t hlen = x->raw_len;
+	MDB_val old;
+	int rc;
+
+	entry_key(key, x->hdr.author, x->hdr.seq);
+	rc = head_get(t, x->hdr.author, &head, head_hash, &head_hlc);
+	if (rc == DG_ENOTFOUND)
+		head = 0;
+	else if (rc != 0)
+		return rc;
+	/* Held already (the same, or a fork)?  Only places up to the head
+	 * can be: past it the put below refuses to overwrite. */
+	rc = x->hdr.seq <= head ?
+	    store_get(t, DBI_ENTRIES, key, KEY_LEN, &old) : DG_ENOTFOUND;
+	if (rc == 0) {
+		struct store_entry have;
+
+		rc = parse_value(&old, &have);
+		if (rc != 0)
+			return rc == DG_ENOMEM ? rc : DG_ECORRUPT;
+		return memcmp(have.hash, x->hash, CORE_KEY_LEN) == 0 ?
+		    DG_EEXIST : DG_EFORK;
+	}
+	if (rc != DG_ENOTFOUND)
+		return rc;
+	if (x->hdr.seq != head + 1)
+		return DG_ECHAIN;
+	if (head > 0 && memcmp(x->hdr.prev, head_hash, CORE_KEY_LEN) != 0)
+		return DG_ECHAIN;
+	/* An author's clock only moves forward, so no two of its entries
+	 * share a merge stamp. */
+	if (head > 0 && x->hdr.hlc <= head_hlc)
+		return DG_ECHAIN;
+	if (body != NULL) {
+		if (blen != x->hdr.body_len)
+			return DG_ECHAIN;
+		core_entry_body_hash(body, blen, bh);
+		if (memcmp(bh, x->hdr.body_hash, CORE_KEY_LEN) != 0)
+			return DG_ECHAIN;
+	}
+
+	val[0] = (uint8_t)hlen;
+	memcpy(val + 1, x->raw, hlen);
+	memcpy(val + 1 + hlen, x->sig, CORE_SIG_LEN);
+	rc = store_put_new(t, DBI_ENTRIES, key, KEY_LEN, val,
+	    1 + hlen + CORE_SIG_LEN);
+	if (rc == DG_EEXIST)
+		rc = DG_ECORRUPT; /* an entry past its author's head */
+	if (rc == 0 && body != NULL)
+		rc = store_put(t, DBI_BODIES, key, KEY_LEN, body, blen);
+	if (rc != 0)
+		return rc;
+	store_be64(hv, x->hdr.seq);
+	memcpy(hv + 8, x->hash, CORE_KEY_LEN);
+	store_be64(hv + 8 + CORE_KEY_LEN, x->hdr.hlc);
+	rc = store_put(t, DBI_HEADS, x->hdr.author, CORE_KEY_LEN, hv,
+	    sizeof hv);
+	if (rc != 0)
+		return rc;
+	x->body = body;
+	x->body_len = body ? blen : 0;
 	return 0;
 }
 
@@ -101,10 +174,6 @@ store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
     unsigned flags, struct store_entry *e)
 {
 	struct store_entry tmp, *x = e ? e : &tmp;
-	uint8_t key[KEY_LEN], head_hash[CORE_KEY_LEN], bh[CORE_KEY_LEN];
-	uint8_t val[1 + CORE_HDR_MAX + CORE_SIG_LEN], hv[HEAD_LEN];
-	uint64_t head = 0, head_hlc = 0;
-	MDB_val old;
 	int rc;
 
 	if (hlen == 0 || hlen > CORE_HDR_MAX)
@@ -124,58 +193,24 @@ store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
 		if (rc != 0)
 			return rc;
 	}
-	entry_key(key, x->hdr.author, x->hdr.seq);
-	rc = store_get(t, DBI_ENTRIES, key, KEY_LEN, &old);
-	if (rc == 0) {
-		struct store_entry have;
+	return put_entry(t, x, body, blen);
+}
 
-		if (parse_value(&old, &have) != 0)
-			return DG_ECORRUPT;
-		return memcmp(have.hash, x->hash, CORE_KEY_LEN) == 0 ?
-		    DG_EEXIST : DG_EFORK;
-	}
-	if (rc != DG_ENOTFOUND)
-		return rc;
-	rc = head_get(t, x->hdr.author, &head, head_hash, &head_hlc);
-	if (rc == DG_ENOTFOUND)
-		head = 0;
-	else if (rc != 0)
-		return rc;
-	if (x->hdr.seq != head + 1)
-		return DG_ECHAIN;
-	if (head > 0 && memcmp(x->hdr.prev, head_hash, CORE_KEY_LEN) != 0)
-		return DG_ECHAIN;
-	/* An author's clock only moves forward, so no two of its entries
-	 * share a merge stamp. */
-	if (head > 0 && x->hdr.hlc <= head_hlc)
-		return DG_ECHAIN;
-	if (body != NULL) {
-		if (blen != x->hdr.body_len)
-			return DG_ECHAIN;
-		core_entry_body_hash(body, blen, bh);
-		if (memcmp(bh, x->hdr.body_hash, CORE_KEY_LEN) != 0)
-			return DG_ECHAIN;
-	}
-
-	val[0] = (uint8_t)hlen;
-	memcpy(val + 1, hdr, hlen);
-	memcpy(val + 1 + hlen, sig, CORE_SIG_LEN);
-	rc = store_put(t, DBI_ENTRIES, key, KEY_LEN, val,
-	    1 + hlen + CORE_SIG_LEN);
-	if (rc == 0 && body != NULL)
-		rc = store_put(t, DBI_BODIES, key, KEY_LEN, body, blen);
-	if (rc != 0)
-		return rc;
-	store_be64(hv, x->hdr.seq);
-	memcpy(hv + 8, x->hash, CORE_KEY_LEN);
-	store_be64(hv + 8 + CORE_KEY_LEN, x->hdr.hlc);
-	rc = store_put(t, DBI_HEADS, x->hdr.author, CORE_KEY_LEN, hv,
-	    sizeof hv);
-	if (rc != 0)
-		return rc;
-	x->body = body;
-	x->body_len = body ? blen : 0;
-	return 0;
+int
+store_log_put_decoded(struct store_txn *t, const uint8_t *hdr, size_t hlen,
+    const struct core_hdr *h, const uint8_t hash[CORE_KEY_LEN],
+    const uint8_t sig[CORE_SIG_LEN], const uint8_t *body, size_t blen,
+    struct store_entry *e)
+{
+	if (hlen == 0 || hlen > CORE_HDR_MAX)
+		return DG_ELIMIT;
+	memset(e, 0, sizeof *e);
+	e->hdr = *h;
+	memcpy(e->raw, hdr, hlen);
+	e->raw_len = hlen;
+	memcpy(e->sig, sig, CORE_SIG_LEN);
+	memcpy(e->hash, hash, CORE_KEY_LEN);
+	return put_entry(t, e, body, blen);
 }
 
 int
@@ -227,6 +262,10 @@ store_log_each(struct store_txn *t, const uint8_t *author, store_log_fn fn,
 		if (author != NULL && memcmp(k.mv_data, author, CORE_KEY_LEN))
 			break;
 		erc = parse_value(&v, &e);
+		if (erc == DG_ENOMEM) {
+			rc = erc; /* not a problem of the entry */
+			break;
+		}
 		if (erc != 0) {
 			memset(&e, 0, sizeof e);
 			memcpy(e.hdr.author, k.mv_data, CORE_KEY_LEN);
@@ -355,9 +394,11 @@ verify_head(void *ctx, const uint8_t author[CORE_KEY_LEN], uint64_t seq,
 	struct store_entry e;
 	uint8_t key[KEY_LEN], next[KEY_LEN];
 	MDB_val v;
+	int rc = store_log_get(h->t, author, seq, &e);
 
-	if (store_log_get(h->t, author, seq, &e) != 0 ||
-	    memcmp(e.hash, hash, CORE_KEY_LEN) != 0)
+	if (rc == DG_ENOMEM)
+		return rc;
+	if (rc != 0 || memcmp(e.hash, hash, CORE_KEY_LEN) != 0)
 		return report(h->v, author, seq, DG_ECORRUPT,
 		    "head does not match the last entry");
 	entry_key(key, author, seq + 1);

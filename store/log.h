@@ -42,6 +42,14 @@ int store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
     const uint8_t sig[CORE_SIG_LEN], const uint8_t *body, size_t blen,
     unsigned flags, struct store_entry *e) DG_WUR;
 
+/* store_log_put for a caller that decoded hdr into h, hashed it
+ * (core_entry_hash) and checked the signature: the place, the chain
+ * and the body are still checked.  Same returns. */
+int store_log_put_decoded(struct store_txn *t, const uint8_t *hdr,
+    size_t hlen, const struct core_hdr *h, const uint8_t hash[CORE_KEY_LEN],
+    const uint8_t sig[CORE_SIG_LEN], const uint8_t *body, size_t blen,
+    struct store_entry *e) DG_WUR;
+
 /* Head of an author's log.  Returns 0 or DG_ENOTFOUND. */
 int store_log_head(struct store_txn *t, const uint8_t author[CORE_KEY_LEN],
     uint64_t *seq, uint8_t hash[CORE_KEY_LEN]) DG_WUR;

@@ -81,7 +81,7 @@ node_alloc(struct store_node **out)
 	n = calloc(1, sizeof *n);
 	if (n == NULL)
 		return DG_ENOMEM;
-	n->secret = sodium_malloc(32 + 64);
+	n->secret = sodium_malloc(32 + 64 + 32);
 	n->keysec = sodium_malloc(STORE_EPOCHS_MAX * 64);
 	if (n->secret == NULL || n->keysec == NULL) {
 		store_node_close(n);
@@ -166,6 +166,40 @@ out:
 	return rc;
 }
 
+static int
+needs_reindex(struct store_txn *t, void *arg)
+{
+	MDB_val v;
+	int rc = store_get(t, DBI_META, "reindex", 7, &v);
+
+	*(int *)arg = rc == 0;
+	return rc == DG_ENOTFOUND ? 0 : rc;
+}
+
+static int
+reindex_once(struct store_txn *t, void *arg)
+{
+	int rc = store_reindex_in(arg, t);
+
+	if (rc == 0)
+		rc = store_del(t, DBI_META, "reindex", 7);
+	return rc;
+}
+
+/* A layout migration (store/db.c) that needs the storage key leaves
+ * meta "reindex": the views are rebuilt from the log at the first
+ * unlock, in one transaction with clearing it. */
+static int
+finish_migration(struct store_node *n)
+{
+	int rc, need = 0;
+
+	rc = store_db_read(n->db, needs_reindex, &need);
+	if (rc == 0 && need)
+		rc = store_db_write(n->db, reindex_once, n);
+	return rc;
+}
+
 /* Opens dir (creating it for init) and runs fn (init_txn or open_txn)
  * with the passphrase; on success *out is the unlocked node. */
 static int
@@ -188,6 +222,11 @@ node_start(const char *dir, int create, const char *pass, size_t plen,
 	c.plen = plen;
 	rc = create ? store_db_write(n->db, fn, &c) :
 		      store_db_read(n->db, fn, &c);
+	if (rc == 0)
+		crypto_generichash(NODE_IKEY(n), 32,
+		    (const uint8_t *)"dugnad row index", 16, NODE_SKEY(n), 32);
+	if (rc == 0 && !create)
+		rc = finish_migration(n);
 	if (rc != 0)
 		goto fail;
 	*out = n;

@@ -98,4 +98,7 @@ int store_node_reindex(struct store_node *n) DG_WUR;
 /* Compacts the store file (see store_db_compact) and reopens it. */
 int store_node_compact(struct store_node *n) DG_WUR;
 
+/* Gives back memory while idle (see store_db_release). */
+int store_node_release(struct store_node *n) DG_WUR;
+
 #endif

@@ -11,53 +11,134 @@
 #include "store/member.h"
 #include "store/node.h"
 
+/* A record's state lives in its row of DBI_ROWS, sealed with label "row"
+ * and the row number; DBI_VIEWS maps the record id to the row.  Rows are
+ * numbered from 1 in the order records first appear, so a transaction
+ * that brings many new records appends to the end of the table instead
+ * of touching pages all over it (the ids are random).  The row number is
+ * masked with XChaCha20 under a key derived from the storage key and the
+ * id as nonce, so the file does not tell which id is in which row; a
+ * changed mask leads to another record's row, and the id kept in the
+ * state tells (DG_ECORRUPT). */
+static void
+mask_row(const struct store_node *n, const uint8_t rid[CORE_RID_LEN],
+    const uint8_t in[8], uint8_t out[8])
+{
+	uint8_t nonce[crypto_stream_xchacha20_NONCEBYTES];
+
+	memset(nonce, 0, sizeof nonce);
+	memcpy(nonce, rid, CORE_RID_LEN);
+	crypto_stream_xchacha20_xor(out, in, 8, nonce, NODE_IKEY(n));
+}
+
+/* Opens the sealed state v kept in row. */
 static int
-load_state(struct store_node *n, struct store_txn *t,
-    const uint8_t rid[CORE_RID_LEN], struct core_rstate *s)
+open_state(struct store_node *n, const uint8_t row[8], const MDB_val *v,
+    struct core_rstate *s)
 {
 	uint8_t *pt = NULL;
 	size_t len = 0;
-	MDB_val v;
 	int rc;
 
-	rc = store_get(t, DBI_VIEWS, rid, CORE_RID_LEN, &v);
-	if (rc != 0) {
-		core_rstate_init(s, rid);
+	rc = store_open_value(n, "row", row, 8, v->mv_data, v->mv_size, &pt,
+	    &len);
+	if (rc != 0)
 		return rc;
-	}
-	rc = store_open_value(n, "view", rid, CORE_RID_LEN, v.mv_data,
-	    v.mv_size, &pt, &len);
-	if (rc != 0) {
-		core_rstate_init(s, rid);
-		return rc;
-	}
 	rc = core_rstate_decode(pt, len, s);
 	sodium_memzero(pt, len);
 	free(pt);
-	if (rc != 0 || memcmp(s->id, rid, CORE_RID_LEN) != 0) {
+	if (rc != 0)
+		core_rstate_fini(s); /* what the decode got to */
+	return rc == 0 || rc == DG_ENOMEM ? rc : DG_ECORRUPT;
+}
+
+static int
+open_row(struct store_node *n, struct store_txn *t, const uint8_t row[8],
+    struct core_rstate *s)
+{
+	MDB_val v;
+	int rc;
+
+	rc = store_get(t, DBI_ROWS, row, 8, &v);
+	if (rc != 0)
+		return rc == DG_ENOTFOUND ? DG_ECORRUPT : rc;
+	return open_state(n, row, &v, s);
+}
+
+/* Loads the state of record rid into s, and its row into row (zero when
+ * the record has none yet: DG_ENOTFOUND, s empty). */
+static int
+load_state(struct store_node *n, struct store_txn *t,
+    const uint8_t rid[CORE_RID_LEN], struct core_rstate *s, uint8_t row[8])
+{
+	MDB_val v;
+	int rc;
+
+	memset(row, 0, 8);
+	rc = store_get(t, DBI_VIEWS, rid, CORE_RID_LEN, &v);
+	if (rc == 0 && v.mv_size != 8)
+		rc = DG_ECORRUPT;
+	if (rc == 0)
+		mask_row(n, rid, v.mv_data, row);
+	if (rc != 0) {
+		core_rstate_init(s, rid);
+		return rc;
+	}
+	rc = open_row(n, t, row, s);
+	if (rc != 0) {
+		core_rstate_init(s, rid);
+		return rc;
+	}
+	if (memcmp(s->id, rid, CORE_RID_LEN) != 0) {
 		core_rstate_fini(s);
 		core_rstate_init(s, rid);
-		return rc == DG_ENOMEM ? rc : DG_ECORRUPT;
+		return DG_ECORRUPT;
 	}
 	return 0;
 }
 
+/* Writes s to its row; a record without one (row all zero) gets the
+ * next row, and its id is pointed at it. */
 static int
 save_state(struct store_node *n, struct store_txn *t,
-    const struct core_rstate *s)
+    const struct core_rstate *s, const uint8_t row[8])
 {
+	static const uint8_t none[8];
 	struct core_buf b;
-	uint8_t *box = NULL;
+	uint8_t *box = NULL, at[8];
 	size_t blen;
-	int rc;
+	int rc = 0, fresh = memcmp(row, none, 8) == 0;
 
+	if (fresh && t->next_row == 0) {
+		rc = store_last_key(t, DBI_ROWS, at, 8);
+		if (rc == 0)
+			t->next_row = store_get_be64(at) + 1;
+		else if (rc == DG_ENOTFOUND)
+			t->next_row = 1;
+		else
+			return rc;
+	}
+	if (fresh)
+		store_be64(at, t->next_row);
+	else
+		memcpy(at, row, 8);
 	core_buf_init(&b);
 	rc = core_rstate_encode(s, &b);
 	if (rc == 0)
-		rc = store_seal(n, "view", s->id, CORE_RID_LEN,
-		    (const uint8_t *)b.data, b.len, &box, &blen);
-	if (rc == 0)
-		rc = store_put(t, DBI_VIEWS, s->id, CORE_RID_LEN, box, blen);
+		rc = store_seal(n, "row", at, 8, (const uint8_t *)b.data, b.len,
+		    &box, &blen);
+	if (rc == 0 && fresh)
+		rc = store_put_last(t, DBI_ROWS, at, 8, box, blen);
+	else if (rc == 0)
+		rc = store_put(t, DBI_ROWS, at, 8, box, blen);
+	if (rc == 0 && fresh) {
+		uint8_t masked[8];
+
+		mask_row(n, s->id, at, masked);
+		rc = store_put(t, DBI_VIEWS, s->id, CORE_RID_LEN, masked, 8);
+	}
+	if (rc == 0 && fresh)
+		t->next_row++;
 	free(box);
 	core_buf_fini(&b);
 	return rc;
@@ -99,9 +180,10 @@ store_view_apply(struct store_node *n, struct store_txn *t,
 {
 	struct core_rstate s;
 	struct core_change c;
+	uint8_t row[8];
 	int rc;
 
-	rc = load_state(n, t, b->rid, &s);
+	rc = load_state(n, t, b->rid, &s, row);
 	if (rc != 0 && rc != DG_ENOTFOUND)
 		goto out;
 	c.kind = e->hdr.kind;
@@ -113,7 +195,7 @@ store_view_apply(struct store_node *n, struct store_txn *t,
 	if (rc == 0 && s.erased)
 		rc = drop_bodies(n, t, &s);
 	if (rc == 0)
-		rc = save_state(n, t, &s);
+		rc = save_state(n, t, &s, row);
 out:
 	core_rstate_fini(&s);
 	return rc;
@@ -129,8 +211,9 @@ static int
 rec_txn(struct store_txn *t, void *arg)
 {
 	struct rec_ctx *c = arg;
+	uint8_t row[8];
 
-	return load_state(c->n, t, c->rid, c->out);
+	return load_state(c->n, t, c->rid, c->out, row);
 }
 
 int
@@ -229,22 +312,23 @@ each_one(void *arg, const MDB_val *k, const MDB_val *v)
 	struct core_rstate s;
 	int rc;
 
-	(void)v;
-	if (k->mv_size != CORE_RID_LEN)
+	if (k->mv_size != 8)
 		return DG_ECORRUPT;
-	rc = load_state(w->c->n, w->t, k->mv_data, &s);
-	if (rc == 0)
-		rc = w->c->fn(w->c->ctx, &s);
+	rc = open_state(w->c->n, k->mv_data, v, &s);
+	if (rc != 0)
+		return rc;
+	rc = w->c->fn(w->c->ctx, &s);
 	core_rstate_fini(&s);
 	return rc;
 }
 
+/* In the order the records first appeared. */
 static int
 each_txn(struct store_txn *t, void *arg)
 {
 	struct each_walk w = { arg, t };
 
-	return store_walk(t, DBI_VIEWS, NULL, 0, 0, each_one, &w);
+	return store_walk(t, DBI_ROWS, NULL, 0, 0, each_one, &w);
 }
 
 int
@@ -308,10 +392,11 @@ hist_txn(struct store_txn *t, void *arg)
 	struct store_entry e;
 	struct core_body b;
 	struct core_ref *refs = NULL;
+	uint8_t row[8];
 	size_t i;
 	int rc;
 
-	rc = load_state(c->n, t, c->rid, &s);
+	rc = load_state(c->n, t, c->rid, &s, row);
 	if (rc != 0)
 		goto out;
 	refs = malloc((s.nrefs + 1) * sizeof *refs);
@@ -402,11 +487,13 @@ reindex_one(void *arg, const struct store_entry *e, int erc)
 			struct core_change ch = { e->hdr.kind, e->hdr.hlc,
 				e->hdr.author, e->hdr.seq, NULL };
 
-			rc = load_state(c->n, c->t, b.rid, &s);
+			uint8_t row[8];
+
+			rc = load_state(c->n, c->t, b.rid, &s, row);
 			if (rc == 0 || rc == DG_ENOTFOUND)
 				rc = core_rstate_apply(&s, &ch);
 			if (rc == 0)
-				rc = save_state(c->n, c->t, &s);
+				rc = save_state(c->n, c->t, &s, row);
 			core_rstate_fini(&s);
 		}
 		return rc;
@@ -429,8 +516,11 @@ store_reindex_in(struct store_node *n, struct store_txn *t)
 	int rc;
 
 	rc = mdb_drop(t->txn, t->db->dbi[DBI_VIEWS], 0);
+	if (rc == 0)
+		rc = mdb_drop(t->txn, t->db->dbi[DBI_ROWS], 0);
 	if (rc != 0)
 		return store_err(rc);
+	t->next_row = 0;
 	memset(&m, 0, sizeof m);
 	if (n->has_net) {
 		rc = store_members_in(n, t, &m);
@@ -459,4 +549,10 @@ int
 store_node_compact(struct store_node *n)
 {
 	return store_db_compact(n->db);
+}
+
+int
+store_node_release(struct store_node *n)
+{
+	return store_db_release(n->db);
 }

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "core/body.h"
 #include "core/entry.h"
 #include "core/rstate.h"
@@ -785,6 +787,93 @@ test_reopen(void)
 	T_EQ_INT(checked, g.entries);
 }
 
+/* Writes meta "version" (and, when junk is set, replaces the views by
+ * what a version-1 store held there: sealed states under the ids, no
+ * rows); reports whether meta "reindex" is set.  The node is closed. */
+static int
+raw_store(uint64_t version, int junk, int *reindex)
+{
+	MDB_env *env = NULL;
+	MDB_txn *txn = NULL;
+	MDB_dbi meta, views, rows;
+	MDB_val k, v;
+	uint8_t ver[8], key[CORE_RID_LEN], box[120];
+	int rc, i;
+
+	rc = mdb_env_create(&env);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(env, 16);
+	if (rc == 0)
+		rc = mdb_env_open(env, g.dir, MDB_NOTLS, 0600);
+	if (rc == 0)
+		rc = mdb_txn_begin(env, NULL, 0, &txn);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "meta", 0, &meta);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "views", 0, &views);
+	if (rc == 0)
+		rc = mdb_dbi_open(txn, "rows", MDB_CREATE, &rows);
+	if (rc == 0 && version != 0) {
+		for (i = 0; i < 8; i++)
+			ver[i] = (uint8_t)(version >> (56 - 8 * i));
+		k = (MDB_val){ 7, "version" };
+		v = (MDB_val){ 8, ver };
+		rc = mdb_put(txn, meta, &k, &v, 0);
+	}
+	for (i = 0; rc == 0 && junk && i < 3; i++) {
+		if (i == 0)
+			rc = mdb_drop(txn, views, 0);
+		if (rc == 0)
+			rc = mdb_drop(txn, rows, 0);
+		memset(key, 0x41 + i, sizeof key);
+		memset(box, 0x5a, sizeof box);
+		k = (MDB_val){ sizeof key, key };
+		v = (MDB_val){ sizeof box, box };
+		if (rc == 0)
+			rc = mdb_put(txn, views, &k, &v, 0);
+	}
+	k = (MDB_val){ 7, "reindex" };
+	if (rc == 0)
+		*reindex = mdb_get(txn, meta, &k, &v) == 0;
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else if (txn != NULL)
+		mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return rc;
+}
+
+/* A version-1 store (states sealed under the record ids) is brought to
+ * version 2 (states in rows) when opened: the old views go at once, and
+ * the first unlock rebuilds them from the log - not a wrong
+ * passphrase, which leaves the rebuild for the next unlock. */
+static void
+test_migrate_v1(void)
+{
+	struct snap before, after;
+	int reindex = -1;
+	size_t n;
+
+	T_ASSERT(g.n != NULL);
+	T_EQ_INT(snap_take(&before), 0);
+	store_node_close(g.n);
+	g.n = NULL;
+	T_EQ_INT(raw_store(1, 1, &reindex), 0);
+	T_EQ_INT(reindex, 0);
+	T_EQ_INT(store_node_open(g.dir, "wrong", 5, 0, &g.n), DG_EPASS);
+	T_EQ_INT(raw_store(0, 0, &reindex), 0);
+	T_EQ_INT(reindex, 1);
+	T_EQ_INT(store_node_open(g.dir, PASS, strlen(PASS), 0, &g.n), 0);
+	T_EQ_INT(raw_store(0, 0, &reindex), 0);
+	T_EQ_INT(reindex, 0);
+	T_EQ_INT(snap_take(&after), 0);
+	n = snap_diff(&before, &after);
+	T_EQ_INT(after.n, before.n);
+	snap_fini(&before);
+	snap_fini(&after);
+	T_EQ_INT(n, 0);
+}
+
 static void
 test_cleanup(void)
 {
@@ -804,4 +893,5 @@ T_MAIN(T_CASE(test_init_and_passphrase), T_CASE(test_network),
     T_CASE(test_append_grows_map), T_CASE(test_reindex),
     T_CASE(test_encrypted_at_rest), T_CASE(test_erase_and_compact),
     T_CASE(test_reindex_after_erase), T_CASE(test_reopen),
+    T_CASE(test_migrate_v1),
     T_CASE(test_cleanup))
