@@ -22,12 +22,13 @@
 #define NET_IDLE_MS 90000         /* nothing received: the peer is gone */
 #define NET_PING_MS 30000         /* nothing sent: send a PING */
 #define NET_TICK_MS 1000          /* session and dialer housekeeping */
+#define NET_QUIET_TICKS 2 /* ticks without traffic or writes: idle */
 #define NET_LINGER_MS 2000        /* a refusal's wait for its write */
 #define NET_WANTS_MAX 1024        /* WANTs taken from one connection */
 #define NET_WQ_HIGH (4u << 20)    /* stop reading the store to send */
 #define NET_WQ_LOW (1u << 20)     /* start again */
-#define NET_PEND_ENTRIES 8192     /* ingest after this many entries */
-#define NET_PEND_BYTES (8u << 20) /* or this many bytes */
+#define NET_PEND_ENTRIES 16384    /* ingest after this many entries */
+#define NET_PEND_BYTES (12u << 20) /* or this many bytes */
 #define NET_TIME_SKEW 600         /* seconds a handshake's time may be off */
 #define NET_REPLAY_MAX 4096       /* handshakes remembered against replay */
 #define NET_SESS_MAX 64           /* connections at once */
@@ -264,6 +265,9 @@ struct net_node {
 	size_t nreplay, replay_next;
 
 	uint64_t bytes_in, bytes_out, refused;
+	uint64_t last_activity; /* bytes_in + bytes_out + entries, last tick */
+	unsigned quiet_ticks;   /* ticks since it last changed */
+	bool released;          /* memory given back since then */
 	char alerts[NET_ALERTS][NET_ALERT_LEN];
 	uint8_t alert_node[NET_ALERTS][32]; /* the node an alert is about */
 	bool alert_about[NET_ALERTS];   /* alert_node is set */

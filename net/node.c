@@ -586,6 +586,26 @@ connected_to(struct net_node *nn, const struct net_dial *d)
 	return false;
 }
 
+/* An idle daemon gives back what a transfer made it hold (LMDB's written
+ * pages, the mapped file, free heap) once nothing moved for a while. */
+static void
+release_when_quiet(struct net_node *nn)
+{
+	uint64_t now = nn->bytes_in + nn->bytes_out + nn->entries;
+
+	if (now != nn->last_activity) {
+		nn->last_activity = now;
+		nn->quiet_ticks = 0;
+		nn->released = false;
+		return;
+	}
+	if (nn->released || ++nn->quiet_ticks < NET_QUIET_TICKS)
+		return;
+	nn->released = true;
+	if (store_node_release(nn->store) != 0)
+		net_node_log(nn, "cannot reopen the store");
+}
+
 static void
 on_tick(uv_timer_t *t)
 {
@@ -619,6 +639,7 @@ on_tick(uv_timer_t *t)
 	welcome_waiting(nn);
 	if (nn->disc.on)
 		net_disc_tick(nn);
+	release_when_quiet(nn);
 	for (d = nn->dials; d != NULL; d = d->next) {
 		if ((d->from_book || (d->discovered && net_disc_may_dial(nn))) &&
 		    d->sess == NULL && !d->resolving &&
