@@ -281,6 +281,10 @@ struct net_node {
 	uint8_t (*psks)[32];
 	size_t npsk, nnet;
 	bool psks_stale;
+	/* coordinators' node ids, sorted: their logs (which hold the
+	 * admissions) are sent first, refreshed with the keys */
+	uint8_t (*coords)[32];
+	size_t ncoords;
 
 	/* one-shot sync or join */
 	bool joining;          /* net_node_join: dial with the invite's key */
@@ -390,6 +394,8 @@ void net_node_sess_done(struct net_node *nn, struct net_sess *s);
 void net_node_sess_synced(struct net_node *nn, struct net_sess *s);
 /* Recomputes nn->psks. */
 void net_node_psks_refresh(struct net_node *nn);
+/* True if pk was a coordinator at the last refresh of the keys. */
+bool net_node_is_coord(const struct net_node *nn, const uint8_t pk[32]);
 /* Remembers msg1's ephemeral key; false when seen before (a replay). */
 bool net_node_replay_check(struct net_node *nn, const uint8_t e[32],
     uint64_t time);

@@ -192,9 +192,49 @@ close_non_members(struct net_node *nn)
 	}
 }
 
+static int
+key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+/* The coordinators as the log shows them (any status: a revoked one's
+ * admissions still count up to its cut-off).  Kept as they were when
+ * the members cannot be read: the order of sending is a speed-up. */
+static void
+coords_refresh(struct net_node *nn)
+{
+	struct store_members m;
+	uint8_t (*c)[32];
+	size_t i, n = 0;
+
+	if (store_node_members(nn->store, &m) != 0)
+		return;
+	c = malloc((m.list.n ? m.list.n : 1) * sizeof *c);
+	if (c != NULL) {
+		for (i = 0; i < m.list.n; i++) {
+			if (m.list.m[i].role == CORE_ROLE_COORDINATOR)
+				memcpy(c[n++], m.list.m[i].pk, 32);
+		}
+		/* sorted by key, as the members are */
+		free(nn->coords);
+		nn->coords = c;
+		nn->ncoords = n;
+	}
+	store_members_fini(&m);
+}
+
+bool
+net_node_is_coord(const struct net_node *nn, const uint8_t pk[32])
+{
+	return nn->ncoords > 0 &&
+	    bsearch(pk, nn->coords, nn->ncoords, 32, key_cmp) != NULL;
+}
+
 void
 net_node_psks_refresh(struct net_node *nn)
 {
+	coords_refresh(nn);
 	nn->nnet = store_node_psks(nn->store, nn->psks, NET_PSKS);
 	nn->npsk = nn->nnet + store_node_join_psks(nn->store,
 	    nn->psks + nn->nnet, NET_PSKS - nn->nnet);
@@ -900,6 +940,7 @@ net_node_free(struct net_node *nn)
 	(void)sigaction(SIGPIPE, &nn->old_pipe, NULL);
 	sodium_free(nn->sk);
 	sodium_free(nn->psks);
+	free(nn->coords);
 	if (nn->disc.keys != NULL)
 		sodium_free(nn->disc.keys);
 	free(nn);

@@ -164,15 +164,20 @@ net_repl_pump(struct net_sess *s)
 			net_sess_close(s, rc, "cannot read the store");
 			break;
 		}
+		/* Coordinators' logs first: they hold the admissions, and
+		 * a member's entries that arrive before its admission are
+		 * refused and asked for again. */
 		sent = 0;
-		for (i = 0; i < count && sent == 0; i++) {
-			mine = net_rd64(heads + i * STORE_HEAD_REC + 32);
-			theirs = frontier_get(&s->remote,
-			    heads + i * STORE_HEAD_REC);
+		for (i = 0; i < 2 * count && sent == 0; i++) {
+			const uint8_t *h = heads + (i % count) * STORE_HEAD_REC;
+
+			if (net_node_is_coord(s->node, h) != (i < count))
+				continue;
+			mine = net_rd64(h + 32);
+			theirs = frontier_get(&s->remote, h);
 			if (mine <= theirs)
 				continue;
-			rc = send_run(s, heads + i * STORE_HEAD_REC, theirs + 1,
-			    &sent);
+			rc = send_run(s, h, theirs + 1, &sent);
 			if (rc != 0) {
 				if (s->state != SESS_CLOSING)
 					net_sess_close(s, rc, "cannot send");
