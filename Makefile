@@ -74,8 +74,15 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOL_SRC := $(wildcard tests/tools/*.c)
+# LD_PRELOAD shims for fault injection, built as shared objects (not the
+# allocation one under SAN=1: AddressSanitizer owns malloc).
+SHIM_SRC := tests/tools/failmalloc.c tests/tools/powercut.c
+TOOL_SRC := $(filter-out $(SHIM_SRC),$(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+SHIM_SO := $(SHIM_SRC:tests/tools/%.c=$(BUILD)/tools/%.so)
+ifeq ($(SAN),1)
+SHIM_SO := $(filter-out %/failmalloc.so,$(SHIM_SO))
+endif
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_TIME ?= 20
@@ -83,7 +90,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps check-deps test unit shell demo install uninstall clean \
-	format format-check bench fuzz fuzz-build fuzz-smoke
+	format format-check bench fuzz fuzz-build fuzz-smoke soak
 
 all: check-deps $(BUILD)/dugnad
 
@@ -110,6 +117,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdugnad.a
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libdugnad.a
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libdugnad.a $(LIBS)
+
+$(BUILD)/tools/%.so: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) -std=c11 $(WARN) -MMD -MP $(CFLAGS) -fPIC \
+		-shared -o $@ $< -ldl
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libdugnad.a
 	@mkdir -p $(dir $@)
@@ -139,8 +151,14 @@ fuzz-smoke: fuzz
 
 # The whole suite: unit tests, then shell tests through the real binary.
 # tests/run prints "N passed, N failed" last and exits non-zero on failure.
-test: check-deps $(BUILD)/dugnad $(UNIT_BIN) $(TOOL_BIN)
-	@BUILD=$(BUILD) sh tests/run
+test: check-deps $(BUILD)/dugnad $(UNIT_BIN) $(TOOL_BIN) $(SHIM_SO)
+	@BUILD=$(BUILD) SOAK=0 sh tests/run
+
+# The long tests, not run by CI: the shell tests with a soak mode (a
+# "# soak:" line), in it: 1,000,000 entries from 1,000 authors over
+# TCP, a partition longer than the idle timeout (as root).
+soak: check-deps $(BUILD)/dugnad $(TOOL_BIN)
+	@BUILD=$(BUILD) SOAK=1 sh tests/run
 
 demo: check-deps $(BUILD)/dugnad
 	@BUILD=$(BUILD) sh tests/demo.sh
@@ -166,4 +184,4 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) \
-	$(BENCH_BIN:=.d) $(FUZZ_BIN:=.d)
+	$(BENCH_BIN:=.d) $(FUZZ_BIN:=.d) $(SHIM_SO:.so=.d)

@@ -179,3 +179,4 @@ row "a record from B reaches A during the flood (s)" "$(median $late | cut -c1-5
 row "flood datagrams dropped / ignored by A" "$dropped / $ignored" "-"
 row "idle A: CPU per minute (ms)" "$idle_cpu" "-"
 row "idle A: beacons sent per minute" "$beacons" "-"
+result "LAN: both start serve -> both in sync" "$(median $found | cut -c1-5)" s - -

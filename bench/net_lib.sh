@@ -168,3 +168,61 @@ print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"
 
 # row LABEL MEASURED TARGET: one line of a table.
 row() { printf '%-52s %18s %20s\n' "$1" "$2" "$3"; }
+
+# sync_rows LABEL: the table rows of what sync_runs measured (medians),
+# the first one named LABEL.
+sync_rows() {
+	row "$1" \
+		"$(median $RATES | python3 -c 'print("%.0f entries/s" % float(input()))')" \
+		">= 100000 entries/s"
+	row "  wall time of the sync command" \
+		"$(python3 -c "print('%.2f s' % $(median $WALLS))")" "-"
+	row "  receiver CPU (user + sys)" \
+		"$(python3 -c "print('%.2f + %.2f s' % ($(median $USERS), $(median $SYSTS)))")" "-"
+	row "  sender CPU (A's daemon)" "$(median $SENDERS) s" "-"
+	row "  receiver peak RSS (Argon2id 64 MiB, LMDB map)" \
+		"$(python3 -c "print('%.1f MiB' % ($(median $RSSS) / 1024))")" "-"
+}
+
+# result LABEL VALUE UNIT OP TARGET: one figure for the summary table of
+# bench/run, appended to the file $BENCH_RESULTS when it is set, as
+# tab-separated fields; OP is >=, <, <= or - (no target: TARGET -).
+result() {
+	[ -n "${BENCH_RESULTS:-}" ] || return 0
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" \
+		>>"$BENCH_RESULTS"
+}
+
+# sync_runs B0 ADDR APID WANT: RUNS times, a fresh copy of the member
+# B0 runs `dugnad --json sync ADDR` once (timed from process start to
+# exit) against the daemon APID, and must end holding WANT entries.  One
+# value per run in RATES (entries received / s), WALLS, USERS, SYSTS
+# (the sync process: s), RSSS (its peak RSS: KiB) and SENDERS (the
+# daemon's CPU: s).
+sync_runs() {
+	RATES= WALLS= USERS= SYSTS= RSSS= SENDERS=
+	sr_b0=$1 sr_addr=$2 sr_pid=$3 sr_want=$4
+	sr_r=1
+	while [ "$sr_r" -le "$RUNS" ]; do
+		rm -rf "$NT/B"
+		cp -r "$sr_b0" "$NT/B"
+		sync
+		sr_c0=$(cpu_ticks "$sr_pid")
+		sr_t=$(timed "$NT/out" "$BIN" --dir "$NT/B" --json sync \
+			"$sr_addr") || die "sync from $sr_addr failed"
+		sr_c1=$(cpu_ticks "$sr_pid")
+		sr_got=$(json "$NT/out" 'd["received"]')
+		[ "$(entries "$NT/B")" = "$sr_want" ] ||
+			die "B does not hold the $sr_want entries of the sender"
+		# shellcheck disable=SC2086
+		set -- $sr_t
+		RATES="$RATES $(python3 -c "print($sr_got / $1)")"
+		WALLS="$WALLS $1"
+		USERS="$USERS $2"
+		SYSTS="$SYSTS $3"
+		RSSS="$RSSS $4"
+		SENDERS="$SENDERS $(python3 -c "import os
+print(($sr_c1 - $sr_c0) / os.sysconf('SC_CLK_TCK'))")"
+		sr_r=$((sr_r + 1))
+	done
+}

@@ -235,3 +235,10 @@ set -- $RSS
 row "idle daemon RSS, median of $M (max degree $MAXDEG)" "$1 MiB" "< 10 MiB"
 row "  anonymous / file-backed (median)" "$2 / $3 MiB" "-"
 row "  largest RSS (anon / file)" "$4 MiB ($5 / $6)" "-"
+
+set -- $LINE
+result "convergence, line of $M: far end ($5 hops)" "$1" ms "<" 1000
+set -- $RANDOM_G
+result "convergence, random graph of $M: all seen" "$3" ms "<" 1000
+set -- $RSS
+result "idle daemon RSS, small log (median of $M)" "$1" MiB "<" 10

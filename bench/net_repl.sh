@@ -130,35 +130,7 @@ APORT=$PORT
 ADDR=127.0.0.1:$APORT
 A_ENTRIES=$(entries "$A")
 
-rates=
-walls=
-users=
-systs=
-rsss=
-senders=
-r=1
-while [ "$r" -le "$RUNS" ]; do
-	rm -rf "$NT/B"
-	cp -r "$B0" "$NT/B"
-	sync
-	c0=$(cpu_ticks "$APID")
-	t=$(timed "$NT/out" "$BIN" --dir "$NT/B" --json sync "$ADDR") ||
-		die "sync of $N entries failed"
-	c1=$(cpu_ticks "$APID")
-	got=$(json "$NT/out" 'd["received"]')
-	[ "$got" -ge "$N" ] || die "received $got entries, not $N"
-	[ "$(dg --dir "$NT/B" --json status | json - 'd["entries"]')" = "$A_ENTRIES" ] ||
-		die "B does not hold what A holds"
-	set -- $t
-	rates="$rates $(python3 -c "print($got / $1)")"
-	walls="$walls $1"
-	users="$users $2"
-	systs="$systs $3"
-	rsss="$rsss $4"
-	senders="$senders $(python3 -c "import os
-print(($c1 - $c0) / os.sysconf('SC_CLK_TCK'))")"
-	r=$((r + 1))
-done
+sync_runs "$B0" "$ADDR" "$APID" "$A_ENTRIES"
 WIRE=$(dg --dir "$A" --json status | json - 'd["bytes_out"]')
 
 # The fixed cost of a sync: process start, passphrase, handshake.
@@ -221,15 +193,7 @@ kib() { python3 -c "print('%.1f MiB' % ($1 / 1024))"; }
 echo
 echo "Network: two nodes on loopback, $N entries (median of $RUNS runs)"
 row "benchmark" "measured" "target (DESIGN §5)"
-row "replication, $N entries, durable on the receiver" \
-	"$(median $rates | python3 -c 'print("%.0f entries/s" % float(input()))')" \
-	">= 100000 entries/s"
-row "  wall time of the sync command" \
-	"$(python3 -c "print('%.2f s' % $(median $walls))")" "-"
-row "  receiver CPU (user + sys)" \
-	"$(python3 -c "print('%.2f + %.2f s' % ($(median $users), $(median $systs)))")" "-"
-row "  sender CPU (A's daemon)" "$(median $senders) s" "-"
-row "  receiver peak RSS (Argon2id 64 MiB, LMDB map)" "$(kib "$(median $rsss)")" "-"
+sync_rows "replication, $N entries, durable on the receiver"
 row "  bytes on the wire per entry (A to B)" \
 	"$(python3 -c "print('%.0f B' % ($WIRE / ($N * $RUNS)))")" "-"
 row "  fixed cost of a sync (in sync, nothing moved)" \
@@ -254,3 +218,20 @@ for pr in $peer_rss; do
 	row "  a receiving peer daemon: RSS (anon / file)" "$(echo "$pr" |
 		awk -F: '{ printf "%.1f MiB (%.1f / %.1f)", $1 / 1024, $2 / 1024, $3 / 1024 }')" "-"
 done
+
+# --- for the summary of bench/run ----------------------------------------------
+result "replication, $N entries of one author, durable" \
+	"$(median $RATES | cut -d. -f1)" entries/s ">=" 100000
+result "reconnect in sync, $SMALL_ENTRIES entries: bytes" "$SMALL_BYTES" B "<" 1024
+result "reconnect in sync, $A_ENTRIES entries: bytes" "$LARGE_BYTES" B "<" 1024
+if [ -n "$RTT" ]; then
+	set -- $RTT
+	# after connect: msg1 -> msg2 (the handshake's), then msg3 + HELLO -> HELLO
+	result "reconnect in sync: round trips after the handshake" \
+		"$(($2 - 1))" "" "<=" 1
+fi
+result "idle daemon RSS, $A_ENTRIES entries, $PEERS peers" \
+	"$(python3 -c "print('%.1f' % ($A_RSS / 1024))")" MiB "<" 10
+result "idle daemon RSS after receiving $A_ENTRIES entries live (largest of $PEERS)" \
+	"$(echo "$peer_rss" | tr ' ' '\n' | awk -F: 'NF { if ($1 > m) m = $1 } END { printf "%.1f", m / 1024 }')" \
+	MiB "<" 10

@@ -89,8 +89,9 @@ void cli_close(const struct cli *c, struct store_node *n);
 int cli_find(const struct cli *c, struct store_node *n, const char *prefix,
     uint8_t rid[16]);
 
-/* Writes b to stdout; returns 0 or EXIT_IOERR. */
-int cli_write_out(const struct core_buf *b);
+/* Writes b to stdout; returns 0, or prints the error and returns
+ * EXIT_OSERR (b could not be built: out of memory) or EXIT_IOERR. */
+int cli_write_out(const struct cli *c, const struct core_buf *b);
 
 /* Formats an HLC or Unix time for people: "2026-11-23 17:19" (UTC when
  * utc, else local time). */

@@ -59,8 +59,10 @@ prompt_fields(const struct cli *c, enum core_rtype t, struct cli_fields *fs)
 	int rc = 0;
 
 	line = malloc(LINE_MAX_BYTES);
-	if (line == NULL)
+	if (line == NULL) {
+		cli_err(c, "out of memory");
 		return EXIT_OSERR;
+	}
 	defs = core_schema_fields(t, &nd);
 	fprintf(stderr, "New %s. Type each field and press Enter; leave it "
 			"empty to skip.\n", core_schema_rtype_name(t));
@@ -155,8 +157,10 @@ cmd_add(struct cli *c, int argc, char **argv)
 		return 0;
 	}
 	fs = calloc(1, sizeof *fs);
-	if (fs == NULL)
+	if (fs == NULL) {
+		cli_err(c, "out of memory");
 		return EXIT_OSERR;
+	}
 	if (argc == 2 && cli_interactive())
 		rc = prompt_fields(c, t, fs);
 	else
@@ -221,8 +225,10 @@ cmd_edit(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	fs = calloc(1, sizeof *fs);
-	if (fs == NULL)
+	if (fs == NULL) {
+		cli_err(c, "out of memory");
 		return EXIT_OSERR;
+	}
 	memset(&s, 0, sizeof s);
 	rc = cli_open(c, true, &n);
 	if (rc != 0)

@@ -279,8 +279,10 @@ cmd_import(struct cli *c, int argc, char **argv)
 	int rc, a;
 
 	im = calloc(1, sizeof *im);
-	if (im == NULL)
+	if (im == NULL) {
+		cli_err(c, "out of memory");
 		return EXIT_OSERR;
+	}
 	im->c = c;
 	for (a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--type") == 0 && a + 1 < argc) {

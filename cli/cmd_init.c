@@ -28,7 +28,7 @@ print_id(const struct cli *c, const uint8_t pk[32], const char *net)
 			core_json_str(&b, net);
 		}
 		core_buf_str(&b, "}\n");
-		(void)cli_write_out(&b);
+		(void)cli_write_out(c, &b);
 		core_buf_fini(&b);
 		return;
 	}
@@ -134,7 +134,7 @@ cmd_network(struct cli *c, int argc, char **argv)
 			core_buf_str(&b, "{\"network\":");
 			core_json_str(&b, argv[2]);
 			core_buf_str(&b, ",\"role\":\"coordinator\"}\n");
-			(void)cli_write_out(&b);
+			(void)cli_write_out(c, &b);
 			core_buf_fini(&b);
 		} else {
 			printf("Founded the network \"%s\"; you are its first "
@@ -159,7 +159,7 @@ cmd_network(struct cli *c, int argc, char **argv)
 		core_buf_str(&b, "{\"network\":");
 		core_json_str(&b, name);
 		core_buf_str(&b, "}\n");
-		(void)cli_write_out(&b);
+		(void)cli_write_out(c, &b);
 		core_buf_fini(&b);
 	} else {
 		printf("%s\n", name);

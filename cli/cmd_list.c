@@ -3,6 +3,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "cli/tz.h"
@@ -50,16 +52,28 @@ list_has(const char *list, const char *item)
 	return false;
 }
 
-static bool
+/* 1 if a field of r holds needle (folded), 0 if none, DG_ENOMEM.  Not
+ * core_text_contains_folded: a value that cannot be folded for want of
+ * memory must fail the search, not be left out of its result. */
+static int
 matches_text(const struct core_record *r, const char *needle)
 {
+	char *folded;
 	size_t i;
+	int rc, found = needle[0] == '\0';
 
-	for (i = 0; i < r->nfields; i++) {
-		if (core_text_contains_folded(r->fields[i].value, needle))
-			return true;
+	for (i = 0; i < r->nfields && !found; i++) {
+		rc = core_text_fold(r->fields[i].value,
+		    strlen(r->fields[i].value), &folded);
+		if (rc == DG_ENOMEM)
+			return rc;
+		if (rc != 0)
+			continue;
+		found = strstr(folded, needle) != NULL;
+		sodium_memzero(folded, strlen(folded));
+		free(folded);
 	}
-	return false;
+	return found;
 }
 
 /* Next start of a meeting at or after now; false when none.  A series
@@ -125,7 +139,7 @@ pick_one(void *ctx, const struct core_rstate *s)
 	struct core_record r;
 	const char *v;
 	int64_t next = 0;
-	int offset = 0;
+	int offset = 0, rc;
 	void *grown;
 
 	if (s->erased || s->type == 0 || (s->removed && !p->all))
@@ -141,8 +155,10 @@ pick_one(void *ctx, const struct core_rstate *s)
 	    ((v = core_record_get(&r, "category")) == NULL ||
 		!list_has(v, p->category)))
 		goto skip;
-	if (p->needle != NULL && !matches_text(&r, p->needle))
-		goto skip;
+	if (p->needle != NULL && (rc = matches_text(&r, p->needle)) != 1) {
+		core_record_fini(&r);
+		return rc;
+	}
 	if (p->upcoming && !next_start(&r, p->now, &next, &offset))
 		goto skip;
 	if (p->n == p->cap) {
@@ -209,7 +225,7 @@ fmt_next(int64_t t, int offset_min, char *out, size_t cap)
 	    d.day, d.hour, d.min);
 }
 
-static void
+static int
 print_table(const struct pick *p)
 {
 	static const char *const h_all[] = { "ID", "TYPE", "NAME", "LANG" };
@@ -225,6 +241,7 @@ print_table(const struct pick *p)
 	const struct core_record *r;
 	char sh[16], next[40];
 	size_t i;
+	int rc;
 
 	if (p->upcoming)
 		cli_table_init(&t, 5, h_up);
@@ -266,8 +283,9 @@ print_table(const struct pick *p)
 			    core_record_get(r, "lang") });
 		}
 	}
-	cli_table_print(&t, stdout);
+	rc = cli_table_print(&t, stdout);
 	cli_table_fini(&t);
+	return rc;
 }
 
 static int
@@ -298,12 +316,12 @@ run(struct cli *c, struct pick *p)
 			core_json_record(&b, &p->items[i].r);
 		}
 		core_buf_str(&b, p->n ? "\n]\n" : "]\n");
-		rc = b.err ? EXIT_OSERR : cli_write_out(&b);
+		rc = cli_write_out(c, &b);
 		core_buf_fini(&b);
 	} else if (p->n == 0) {
 		printf("no records\n");
-	} else {
-		print_table(p);
+	} else if ((rc = print_table(p)) != 0) {
+		rc = cli_fail(c, rc, "cannot list the records");
 	}
 out:
 	for (i = 0; i < p->n; i++)
@@ -380,6 +398,8 @@ cmd_search(struct cli *c, int argc, char **argv)
 	}
 	memset(&p, 0, sizeof p);
 	rc = core_text_fold(argv[1], strlen(argv[1]), &p.needle);
+	if (rc == DG_ENOMEM)
+		return cli_fail(c, rc, "cannot search");
 	if (rc != 0) {
 		cli_err(c, "the search text is not valid UTF-8");
 		return EXIT_DATA;

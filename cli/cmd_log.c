@@ -144,9 +144,9 @@ cmd_log(struct cli *c, int argc, char **argv)
 	}
 	if (c->json) {
 		core_buf_str(&out, l.count ? "\n]\n" : "]\n");
-		rc = cli_write_out(&out);
-	} else {
-		cli_table_print(&t, stdout);
+		rc = cli_write_out(c, &out);
+	} else if ((rc = cli_table_print(&t, stdout)) != 0) {
+		rc = cli_fail(c, rc, "cannot show the log");
 	}
 out:
 	cli_table_fini(&t);

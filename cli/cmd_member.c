@@ -467,9 +467,9 @@ cmd_members(struct cli *c, int argc, char **argv)
 	}
 	if (c->json) {
 		core_buf_str(&out, m.list.n ? "\n]\n" : "]\n");
-		rc = cli_write_out(&out);
-	} else {
-		cli_table_print(&t, stdout);
+		rc = cli_write_out(c, &out);
+	} else if ((rc = cli_table_print(&t, stdout)) != 0) {
+		rc = cli_fail(c, rc, "cannot list the members");
 	}
 	cli_table_fini(&t);
 	core_buf_fini(&out);
@@ -552,11 +552,12 @@ cmd_requests(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, rc, "cannot read the requests");
 	} else if (c->json) {
 		core_buf_str(&out, q.n ? "\n]\n" : "]\n");
-		rc = cli_write_out(&out);
+		rc = cli_write_out(c, &out);
 	} else if (q.n == 0) {
 		printf("no join requests waiting\n");
+	} else if ((rc = cli_table_print(&t, stdout)) != 0) {
+		rc = cli_fail(c, rc, "cannot list the requests");
 	} else {
-		cli_table_print(&t, stdout);
 		printf("\nCompare the safety number with each person ('dugnad "
 		       "approve ID' shows it), then approve or deny.\n");
 	}

@@ -53,7 +53,7 @@ write_json(const struct cli *c, const struct core_buf *out)
 {
 	if (out->err != 0)
 		return cli_fail(c, out->err, "cannot write the output");
-	return cli_write_out(out);
+	return cli_write_out(c, out);
 }
 
 /* peer add and peer remove: the address checked before the node is
@@ -191,7 +191,7 @@ peer_list(struct cli *c)
 	} else if (t.err != 0) {
 		rc = cli_fail(c, t.err, "cannot list the peers");
 	} else {
-		cli_table_print(&t, stdout);
+		(void)cli_table_print(&t, stdout);
 	}
 	cli_table_fini(&t);
 	core_buf_fini(&out);

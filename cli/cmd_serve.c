@@ -203,7 +203,7 @@ sync_one(struct cli *c, struct store_node *n, const char *addr)
 		    "\"in_sync\":%s}\n", (unsigned long long)rep.received,
 		    (unsigned long long)rep.sent, rep.in_sync ? "true" :
 		    "false");
-		rc = cli_write_out(&b);
+		rc = cli_write_out(c, &b);
 		core_buf_fini(&b);
 		return rc;
 	}
@@ -582,7 +582,7 @@ cmd_status(struct cli *c, int argc, char **argv)
 		core_buf_init(&b);
 		status_json(&b, id, has_net ? netid : NULL, name, entries,
 		    authors, &st, running);
-		rc = cli_write_out(&b);
+		rc = cli_write_out(c, &b);
 		core_buf_fini(&b);
 	} else {
 		status_text(id, name, entries, authors, &st, running);

@@ -86,7 +86,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 			core_json_record(&b, &r);
 		}
 		core_buf_ch(&b, '\n');
-		rc = cli_write_out(&b);
+		rc = cli_write_out(c, &b);
 		core_buf_fini(&b);
 		goto out;
 	}
@@ -198,7 +198,7 @@ cmd_history(struct cli *c, int argc, char **argv)
 	}
 	if (c->json) {
 		core_buf_str(&out, "\n]\n");
-		rc = out.err ? EXIT_OSERR : cli_write_out(&out);
+		rc = cli_write_out(c, &out);
 	}
 done:
 	core_buf_fini(&out);

@@ -294,7 +294,7 @@ forward(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 	struct core_buf req, resp;
 	const uint8_t *o, *e;
 	size_t olen, elen;
-	int rc, status;
+	int rc, status = 0;
 
 	/* Commands that ask on the terminal stay here: add without fields,
 	 * and approve (the safety-number question must not be skipped). */
@@ -309,19 +309,23 @@ forward(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 	else
 		net_ctl_req_run(&req, c->json, argc, argv);
 	rc = net_ctl_call(c->dir, &req, &resp);
+	if (rc == 0)
+		rc = net_ctl_answer_decode((uint8_t *)resp.data, resp.len,
+		    &status, &o, &olen, &e, &elen);
 	if (rc == DG_ENOTFOUND) {
 		status = -1;
+	} else if (rc == DG_ENOMEM) {
+		cli_err(c, "out of memory");
+		status = EXIT_OSERR;
 	} else if (rc == DG_EPERM) {
 		cli_err(c, "%s/ctl is not a control socket of yours; refusing "
 			   "to use it (check who can write to %s)", c->dir,
 		    c->dir);
 		status = EXIT_NOPERM;
-	} else if (rc != 0 || net_ctl_answer_decode((uint8_t *)resp.data,
-				  resp.len, &status, &o, &olen, &e,
-				  &elen) != 0) {
+	} else if (rc != 0) {
 		cli_err(c, "the running 'dugnad serve' did not answer (%s); "
-			   "stop it and try again", dg_strerror(rc ? rc :
-			   DG_EPROTO));
+			   "stop it and try again", dg_strerror(rc == DG_EDECODE ?
+			   DG_EPROTO : rc));
 		status = EXIT_UNAVAIL;
 	} else {
 		fwrite(o, 1, olen, stdout);

@@ -81,14 +81,14 @@ cell(FILE *f, const char *s, size_t w, int last)
 	}
 }
 
-void
+int
 cli_table_print(const struct cli_table *t, FILE *f)
 {
 	size_t w[CLI_TABLE_COLS], r, i, x;
 	char *s;
 
 	if (t->err)
-		return;
+		return t->err;
 	for (i = 0; i < t->ncols; i++)
 		w[i] = core_text_width(t->head[i], strlen(t->head[i]));
 	for (r = 0; r < t->nrows; r++) {
@@ -111,6 +111,7 @@ cli_table_print(const struct cli_table *t, FILE *f)
 			    i + 1 == t->ncols);
 		fputc('\n', f);
 	}
+	return 0;
 }
 
 void

@@ -24,8 +24,10 @@ void cli_table_init(struct cli_table *t, size_t ncols,
     const char *const *head);
 /* Adds a row (cells copied; NULL prints as empty). */
 void cli_table_row(struct cli_table *t, const char *const *cells);
-/* Prints the header and rows; long cells are cut with an ellipsis. */
-void cli_table_print(const struct cli_table *t, FILE *f);
+/* Prints the header and rows; long cells are cut with an ellipsis.
+ * Returns 0, or DG_ENOMEM (printing nothing) when a row could not be
+ * added. */
+int cli_table_print(const struct cli_table *t, FILE *f);
 void cli_table_fini(struct cli_table *t);
 
 #endif

@@ -219,6 +219,19 @@ cleanup:
 	return rc;
 }
 
+/* tzset() has no error: when it cannot read a zone file (no memory for
+ * it), the C library takes TZ for a POSIX rule instead, UTC named after
+ * TZ's leading letters ("Europe").  No zone file uses such a name, so
+ * for an Area/Location zone that name is the failure. */
+static bool
+zone_loaded(const char *tzid)
+{
+	size_t n = strcspn(tzid, "/");
+
+	return tzid[n] == '\0' || strlen(tzname[0]) != n ||
+	    strncmp(tzname[0], tzid, n) != 0;
+}
+
 /* Runs fn(ctx) with TZ set to zone tzid, then restores TZ. */
 static int
 with_zone(const char *tzid, int (*fn)(void *ctx), void *ctx)
@@ -246,7 +259,7 @@ with_zone(const char *tzid, int (*fn)(void *ctx), void *ctx)
 		goto cleanup;
 	}
 	tzset();
-	rc = fn(ctx);
+	rc = zone_loaded(tzid) ? fn(ctx) : DG_ENOMEM;
 
 cleanup:
 	if (old != NULL)

@@ -289,10 +289,14 @@ cli_find(const struct cli *c, struct store_node *n, const char *prefix,
 }
 
 int
-cli_write_out(const struct core_buf *b)
+cli_write_out(const struct cli *c, const struct core_buf *b)
 {
-	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len)
+	if (b->err != 0)
+		return cli_fail(c, b->err, "cannot write the output");
+	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len) {
+		cli_err(c, "cannot write the output");
 		return EXIT_IOERR;
+	}
 	return 0;
 }
 
@@ -375,6 +379,29 @@ cli_read_file(const struct cli *c, const char *path, size_t max, char **out,
 	return 0;
 }
 
+/* fsync of the directory that holds path: a rename is durable only
+ * then.  Returns 0 or -1 (errno set); a file system that cannot sync a
+ * directory (EINVAL) counts as done. */
+static int
+sync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4200];
+	int fd, rc;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd) != 0 && errno != EINVAL ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
 int
 cli_write_file(const struct cli *c, const char *path, const char *data,
     size_t len)
@@ -425,6 +452,12 @@ cli_write_file(const struct cli *c, const char *path, const char *data,
 		cli_err(c, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
 		return EXIT_CANTCREAT;
+	}
+	/* Without it a power cut after "wrote" may leave no file there
+	 * (or the old one): the rename is not on disk yet. */
+	if (sync_dir_of(path) != 0) {
+		cli_err(c, "cannot write %s: %s", path, strerror(errno));
+		return EXIT_IOERR;
 	}
 	return 0;
 }

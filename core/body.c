@@ -401,7 +401,6 @@ core_body_decode(uint8_t kind, const uint8_t *p, size_t len,
     struct core_body *b)
 {
 	msgpack_unpacked u;
-	size_t off = 0;
 	int rc;
 
 	memset(b, 0, sizeof *b);
@@ -410,9 +409,10 @@ core_body_decode(uint8_t kind, const uint8_t *p, size_t len,
 	if (rc != 0)
 		return rc;
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)p, len, &off) !=
-		MSGPACK_UNPACK_SUCCESS ||
-	    u.data.type != MSGPACK_OBJECT_MAP) {
+	rc = core_mp_unpack(&u, p, len);
+	if (rc != 0)
+		goto out;
+	if (u.data.type != MSGPACK_OBJECT_MAP) {
 		rc = DG_EDECODE;
 		goto out;
 	}

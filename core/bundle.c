@@ -445,18 +445,16 @@ parse_chunk(struct reader *r, size_t i, bool last, const uint8_t *p,
 {
 	msgpack_unpacked u;
 	const msgpack_object *m;
-	size_t off = 0;
 	int rc;
 
 	rc = core_mp_check(p, n, &chunk_limits);
 	if (rc != 0)
 		return rc == DG_ELIMIT ? rc : DG_EDECODE;
 	msgpack_unpacked_init(&u);
-	rc = DG_EDECODE;
-	if (msgpack_unpack_next(&u, (const char *)p, n, &off) !=
-		MSGPACK_UNPACK_SUCCESS ||
-	    off != n)
+	rc = core_mp_unpack(&u, p, n);
+	if (rc != 0)
 		goto out;
+	rc = DG_EDECODE;
 	m = &u.data;
 	if (m->type != MSGPACK_OBJECT_MAP || m->via.map.size == 0)
 		goto out;

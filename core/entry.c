@@ -132,7 +132,7 @@ core_entry_decode(const uint8_t *p, size_t len, struct core_hdr *h)
 	msgpack_unpacked u;
 	const msgpack_object *a;
 	uint8_t again[CORE_HDR_MAX];
-	size_t off = 0, alen;
+	size_t alen;
 	uint64_t v;
 	int rc;
 
@@ -142,10 +142,10 @@ core_entry_decode(const uint8_t *p, size_t len, struct core_hdr *h)
 	if (rc != 0)
 		return rc;
 	msgpack_unpacked_init(&u);
-	rc = DG_EDECODE;
-	if (msgpack_unpack_next(&u, (const char *)p, len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS)
+	rc = core_mp_unpack(&u, p, len);
+	if (rc != 0)
 		goto out;
+	rc = DG_EDECODE;
 	if (u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 10)
 		goto out;
 	a = u.data.via.array.ptr;

@@ -120,6 +120,21 @@ core_mp_check(const uint8_t *p, size_t len, const struct core_mp_limits *lim)
 	return off == len ? 0 : DG_EDECODE;
 }
 
+int
+core_mp_unpack(msgpack_unpacked *u, const uint8_t *p, size_t len)
+{
+	size_t off = 0;
+
+	switch (msgpack_unpack_next(u, (const char *)p, len, &off)) {
+	case MSGPACK_UNPACK_SUCCESS:
+		return off == len ? 0 : DG_EDECODE;
+	case MSGPACK_UNPACK_NOMEM_ERROR:
+		return DG_ENOMEM;
+	default:
+		return DG_EDECODE;
+	}
+}
+
 static int
 buf_write(void *data, const char *p, size_t n)
 {

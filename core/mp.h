@@ -34,6 +34,12 @@ struct core_mp_limits {
 int core_mp_check(const uint8_t *p, size_t len,
     const struct core_mp_limits *lim) DG_WUR;
 
+/* Unpacks p[0..len), which core_mp_check accepted, into u (initialised
+ * by the caller, destroyed by the caller).  Returns 0, DG_ENOMEM when
+ * msgpack-c could not allocate (not a malformed input: the caller must
+ * not report it as one), or DG_EDECODE, also for trailing bytes. */
+int core_mp_unpack(msgpack_unpacked *u, const uint8_t *p, size_t len) DG_WUR;
+
 /* Writing.  Every encoder of dugnad packs into a core_buf with these,
  * so a failed allocation shows as the buffer's sticky error. */
 

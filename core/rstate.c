@@ -378,7 +378,6 @@ core_rstate_decode(const uint8_t *p, size_t len, struct core_rstate *s)
 {
 	msgpack_unpacked u;
 	const msgpack_object *a;
-	size_t off = 0;
 	int rc;
 
 	memset(s, 0, sizeof *s);
@@ -386,10 +385,11 @@ core_rstate_decode(const uint8_t *p, size_t len, struct core_rstate *s)
 	if (rc != 0)
 		return rc;
 	msgpack_unpacked_init(&u);
+	rc = core_mp_unpack(&u, p, len);
+	if (rc != 0)
+		goto out;
 	rc = DG_EDECODE;
-	if (msgpack_unpack_next(&u, (const char *)p, len, &off) !=
-		MSGPACK_UNPACK_SUCCESS ||
-	    u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 9)
+	if (u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 9)
 		goto out;
 	a = u.data.via.array.ptr;
 	if (!is_uint(&a[0]) || a[0].via.u64 != 1 || !is_bin(&a[1], CORE_RID_LEN) ||

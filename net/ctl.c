@@ -116,7 +116,6 @@ net_ctl_req_decode(const uint8_t *p, size_t len, struct net_ctl_req *r)
 {
 	msgpack_unpacked u;
 	const msgpack_object *a, *args;
-	size_t off = 0;
 	uint32_t i;
 	int rc;
 
@@ -125,10 +124,11 @@ net_ctl_req_decode(const uint8_t *p, size_t len, struct net_ctl_req *r)
 	if (rc != 0)
 		return rc;
 	msgpack_unpacked_init(&u);
+	rc = core_mp_unpack(&u, p, len);
+	if (rc != 0)
+		goto out;
 	rc = DG_EDECODE;
-	if (msgpack_unpack_next(&u, (const char *)p, len, &off) !=
-		MSGPACK_UNPACK_SUCCESS || off != len ||
-	    u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size == 0)
+	if (u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size == 0)
 		goto out;
 	a = u.data.via.array.ptr;
 	if (str_is(&a[0], "run") && u.data.via.array.size == 3) {
@@ -201,16 +201,16 @@ net_ctl_answer_decode(const uint8_t *p, size_t len, int *status,
 {
 	msgpack_unpacked u;
 	const msgpack_object *a;
-	size_t off = 0;
 	int rc;
 
 	if (core_mp_check(p, len, &answer_limits) != 0)
 		return DG_EDECODE;
 	msgpack_unpacked_init(&u);
+	rc = core_mp_unpack(&u, p, len);
+	if (rc != 0)
+		goto out;
 	rc = DG_EDECODE;
-	if (msgpack_unpack_next(&u, (const char *)p, len, &off) !=
-		MSGPACK_UNPACK_SUCCESS || off != len ||
-	    u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 3)
+	if (u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 3)
 		goto out;
 	a = u.data.via.array.ptr;
 	if (a[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER ||

@@ -61,7 +61,8 @@ int net_ctl_req_decode(const uint8_t *p, size_t len, struct net_ctl_req *r)
     DG_WUR;
 void net_ctl_req_fini(struct net_ctl_req *r);
 
-/* Decodes an answer; out and err borrow p.  Returns 0 or DG_EDECODE. */
+/* Decodes an answer; out and err borrow p.  Returns 0, DG_EDECODE or
+ * DG_ENOMEM. */
 int net_ctl_answer_decode(const uint8_t *p, size_t len, int *status,
     const uint8_t **out, size_t *olen, const uint8_t **err, size_t *elen)
     DG_WUR;

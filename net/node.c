@@ -475,6 +475,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
 	struct net_dial *d = req->data;
 	struct net_node *nn = (struct net_node *)req->loop->data;
+	int rc;
 
 	d->resolving = false;
 	if (status < 0 || res == NULL || nn->stopping) {
@@ -492,16 +493,17 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 			    "address");
 			if (nn->once && !nn->done) {
 				nn->done = true;
-				nn->result = DG_ENET;
+				nn->result = status == UV_EAI_MEMORY ||
+				    status == UV_ENOMEM ? DG_ENOMEM : DG_ENET;
 				uv_stop(&nn->loop);
 			}
 		}
 		return;
 	}
-	if (net_sess_dial(nn, d, res->ai_addr) != 0 && nn->once &&
-	    !nn->done) {
+	rc = net_sess_dial(nn, d, res->ai_addr);
+	if (rc != 0 && nn->once && !nn->done) {
 		nn->done = true;
-		nn->result = DG_ENET;
+		nn->result = rc == DG_ENOMEM ? rc : DG_ENET;
 		uv_stop(&nn->loop);
 	}
 	uv_freeaddrinfo(res);
@@ -538,7 +540,7 @@ net_node_dial(struct net_node *nn, struct net_dial *d)
 		net_ctld_answer_sync(nn, d, DG_ENET, "cannot resolve the address");
 		if (nn->once && !nn->done) {
 			nn->done = true;
-			nn->result = DG_ENET;
+			nn->result = rc == UV_ENOMEM ? DG_ENOMEM : DG_ENET;
 			uv_stop(&nn->loop);
 		}
 	}
@@ -826,6 +828,7 @@ net_node_new(struct store_node *n, const struct net_config *cfg,
     struct net_node **out)
 {
 	struct net_node *nn;
+	int rc;
 
 	*out = NULL;
 	/* A peer that goes away while we write must be an EPIPE from the
@@ -853,12 +856,13 @@ net_node_new(struct store_node *n, const struct net_config *cfg,
 		free(nn);
 		return DG_ENOMEM;
 	}
-	if (uv_loop_init(&nn->loop) != 0) {
+	rc = uv_loop_init(&nn->loop);
+	if (rc != 0) {
 		sodium_free(nn->sk);
 		sodium_free(nn->psks);
 		(void)sigaction(SIGPIPE, &nn->old_pipe, NULL);
 		free(nn);
-		return DG_ENET;
+		return rc == UV_ENOMEM ? DG_ENOMEM : DG_ENET;
 	}
 	nn->loop_ok = true;
 	nn->loop.data = nn;
@@ -999,15 +1003,19 @@ int
 net_node_sync(struct net_node *nn, const char *addr,
     struct net_sync_report *rep)
 {
+	char host[CORE_ADDR_HOST_MAX + 1];
 	struct net_dial *d;
+	uint16_t port;
 	int rc;
 
 	memset(rep, 0, sizeof *rep);
 	nn->once = true;
 	nn->rep = rep;
+	if (core_addr_parse(addr, host, &port) != 0)
+		return DG_EINVAL;
 	d = net_node_add_dial(nn, addr, false);
 	if (d == NULL)
-		return DG_EINVAL;
+		return DG_ENOMEM;
 	if (uv_timer_init(&nn->loop, &nn->tick) != 0)
 		return DG_ENET;
 	nn->tick.data = nn;

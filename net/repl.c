@@ -326,6 +326,7 @@ take_batch(struct net_sess *s, uint8_t *frame, size_t len,
 	struct core_bundle_batch *bt = &m->u.batch;
 	struct core_hdr h;
 	void *g;
+	int rc;
 
 	if (s->nframes == s->capframes) {
 		size_t cap = s->capframes ? 2 * s->capframes : 16;
@@ -349,8 +350,11 @@ take_batch(struct net_sess *s, uint8_t *frame, size_t len,
 	}
 	/* The peer holds what it sends (the store checks the rest); the
 	 * record of it is bounded, whatever authors a peer makes up. */
-	if (core_entry_decode(bt->e[bt->n - 1].hdr, bt->e[bt->n - 1].hlen,
-		&h) == 0 && memcmp(h.author, bt->author, 32) == 0 &&
+	rc = core_entry_decode(bt->e[bt->n - 1].hdr, bt->e[bt->n - 1].hlen,
+	    &h);
+	if (rc == DG_ENOMEM)
+		return rc;
+	if (rc == 0 && memcmp(h.author, bt->author, 32) == 0 &&
 	    s->remote.n < s->nour + NET_REMOTE_EXTRA &&
 	    frontier_set(&s->remote, bt->author, h.seq, false) != 0)
 		return DG_ENOMEM;
@@ -551,6 +555,11 @@ net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 	int rc;
 
 	rc = net_msg_decode(frame, len, &m);
+	if (rc == DG_ENOMEM) { /* not the peer's fault */
+		sodium_memzero(frame, len);
+		free(frame);
+		return rc;
+	}
 	if (rc != 0) {
 		net_node_log(nn, "%s sent a malformed message (%s); disconnected",
 		    net_sess_who(s, name), dg_strerror(rc));

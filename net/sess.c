@@ -261,6 +261,10 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		 * read the invite, and the welcome bundle is checked
 		 * against the network named in the invite code. */
 		rc = s->join ? 0 : member_ok(s);
+		if (rc == DG_ENOMEM) {
+			net_sess_close(s, rc, "out of memory");
+			return rc;
+		}
 		if (rc != 0) {
 			snprintf(s->why_text, sizeof s->why_text, "the node "
 			    "at %.150s is not a member of this network", s->addr);

@@ -535,6 +535,10 @@ store_db_compact(struct store_db *db)
 		goto out;
 	}
 	rc = mdb_env_copyfd2(db->env, fd, MDB_CP_COMPACT);
+	/* EAGAIN here is pthread_create's: no memory for the copy thread,
+	 * not a store in use (store_err's reading of EAGAIN) */
+	if (rc == EAGAIN)
+		rc = ENOMEM;
 	if (rc == 0 && fsync(fd) != 0)
 		rc = errno;
 	if (close(fd) != 0 && rc == 0)

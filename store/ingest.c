@@ -240,14 +240,19 @@ apply_records(struct ing *g, const struct core_members *m)
 		if (!core_members_accepts(m, g->recs[i].author, g->recs[i].seq))
 			continue;
 		memset(&e, 0, sizeof e);
-		if (core_entry_decode(be->hdr, be->hlen, &e.hdr) != 0) {
-			rc = DG_ECORRUPT; /* it decoded when it was stored */
+		rc = core_entry_decode(be->hdr, be->hlen, &e.hdr);
+		if (rc != 0) {
+			/* it decoded when it was stored */
+			rc = rc == DG_ENOMEM ? rc : DG_ECORRUPT;
 			break;
 		}
 		e.body = be->body;
 		e.body_len = be->body != NULL ? be->blen : 0;
-		if (store_read_body(g->n, &e, &b) == 0)
+		rc = store_read_body(g->n, &e, &b);
+		if (rc == 0)
 			rc = store_view_apply(g->n, g->t, &e, &b);
+		else if (rc != DG_ENOMEM)
+			rc = 0; /* unreadable here: skipped on every node */
 		core_body_fini(&b);
 	}
 	return rc;
@@ -352,7 +357,10 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		return rc;
 	/* Entries already held: the same (skip) or a fork (proof kept). */
 	for (first = 0; first < bt->n; first++) {
-		if (core_entry_decode(bt->e[first].hdr, bt->e[first].hlen, &h)) {
+		rc = core_entry_decode(bt->e[first].hdr, bt->e[first].hlen, &h);
+		if (rc == DG_ENOMEM)
+			return rc;
+		if (rc != 0) {
 			g->rep->refused += bt->n - first;
 			g->rep->bad += bt->n - first;
 			problem(g->rep, "a damaged entry header was refused",
@@ -419,8 +427,10 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 	}
 	memcpy(prev, head_hash, 32);
 	for (end = first; end < bt->n; end++) {
-		if (core_entry_decode(bt->e[end].hdr, bt->e[end].hlen, &h) ||
-		    memcmp(h.author, bt->author, 32) != 0 ||
+		rc = core_entry_decode(bt->e[end].hdr, bt->e[end].hlen, &h);
+		if (rc == DG_ENOMEM)
+			return rc;
+		if (rc != 0 || memcmp(h.author, bt->author, 32) != 0 ||
 		    h.seq != head + 1 + (end - first) ||
 		    (h.seq > 1 && memcmp(h.prev, prev, 32) != 0) ||
 		    memcmp(h.net, g->n->net, 32) != 0)

@@ -75,7 +75,8 @@ mindex_one(void *arg, const MDB_val *k, const MDB_val *v)
 	if (rc != 0)
 		return rc;
 	brc = store_read_body(w->n, &e, &b);
-	rc = w->fn(w->ctx, &e, brc == 0 ? &b : NULL);
+	/* an unreadable body is the entry's own; no memory is not */
+	rc = brc == DG_ENOMEM ? brc : w->fn(w->ctx, &e, brc == 0 ? &b : NULL);
 	core_body_fini(&b);
 	return rc;
 }

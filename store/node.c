@@ -321,7 +321,7 @@ open_txn(struct store_txn *t, void *arg)
 	    iv.mv_size - 32, &seed, &slen);
 	if (rc != 0 || slen != 32) {
 		wipe_free(seed, slen);
-		return DG_ECORRUPT;
+		return rc == DG_ENOMEM ? rc : DG_ECORRUPT;
 	}
 	{
 		uint8_t pk[32];

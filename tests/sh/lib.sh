@@ -61,6 +61,44 @@ new_node() {
 # nothing.  (LMDB may touch lock.mdb on reads; data.mdb is the store.)
 store_sum() { cksum <"$1/data.mdb"; }
 
+# check_said WHAT SAID MAX: with a store's --json list in $OUT, every
+# "added TYPE ID" line of file SAID names a listed record, and there are
+# no fewer records listed than such lines and no more than MAX.
+check_said() {
+	cs_missing=""
+	for cs_id in $(awk '{ print $3 }' "$2"); do
+		grep -q "\"id\":\"$cs_id" "$OUT" || cs_missing="$cs_missing $cs_id"
+	done
+	printf 'missing:%s\n' "$cs_missing" >"$ERR"
+	check "$1: every add that said 'added' is there" test -z "$cs_missing"
+	cs_n=$(grep -c '"id":' "$OUT")
+	cs_said=$(wc -l <"$2")
+	echo "listed $cs_n, said 'added' $cs_said, at most $3" >"$ERR"
+	check "$1: no more records than adds started" \
+		test "$cs_n" -ge "$cs_said" -a "$cs_n" -le "$3"
+}
+
+# check_intact WHAT BEFORE AFTER E0 E1: the sorted snapshots BEFORE and
+# AFTER are the same, and so are the log entry counts E0 and E1.
+check_intact() {
+	RC=0
+	diff "$2" "$3" >"$OUT" 2>&1
+	printf 'entries before %s, after %s\n' "$4" "$5" >"$ERR"
+	check "$1: every record intact" cmp -s "$2" "$3"
+	check "$1: as many log entries as before" test "$5" -eq "$4"
+}
+
+# check_others NAME ID BEFORE AFTER: the records of the sorted snapshots
+# BEFORE and AFTER (a JSON line each) are the same but record ID.
+check_others() {
+	grep -v -F "\"id\":\"$2\"" "$3" >"$TMP/others.before"
+	grep -v -F "\"id\":\"$2\"" "$4" >"$TMP/others.after"
+	RC=0
+	diff "$TMP/others.before" "$TMP/others.after" >"$OUT" 2>&1
+	: >"$ERR"
+	check "$1" cmp -s "$TMP/others.before" "$TMP/others.after"
+}
+
 finish() {
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]

@@ -163,19 +163,11 @@ while read -r r kind d; do
 		else
 			c_before=$((c_before + 1))
 		fi
-		RC=0
-		diff "$TMP/before" "$TMP/after" >"$OUT" 2>&1
-		printf 'entries before %s, after %s\n' "$E0" "$E1" >"$ERR"
-		check "$what: every record intact" cmp -s "$TMP/before" "$TMP/after"
-		check "$what: as many log entries as before" test "$E1" -eq "$E0"
+		check_intact "$what" "$TMP/before" "$TMP/after" "$E0" "$E1"
 	else
 		# The other records: exactly as before.
-		grep -v -F "\"id\":\"$id\"" "$TMP/before" >"$TMP/b.rest"
-		grep -v -F "\"id\":\"$id\"" "$TMP/after" >"$TMP/a.rest"
-		RC=0
-		diff "$TMP/b.rest" "$TMP/a.rest" >"$OUT" 2>&1
-		: >"$ERR"
-		check "$what: no other record changed" cmp -s "$TMP/b.rest" "$TMP/a.rest"
+		check_others "$what: no other record changed" "$id" \
+			"$TMP/before" "$TMP/after"
 		if grep -q -F "\"id\":\"$id\"" "$TMP/after"; then
 			# Not done: the record exactly as it was, no erase entry.
 			said=""
@@ -258,11 +250,8 @@ printf 'entries before %s, after %s\n' "$E0" "$E1" >"$ERR"
 : >"$OUT"
 check "after the kills: one more log entry" test "$E1" -eq $((E0 + 1))
 snapshot "$D" "$TMP/after"
-grep -v -F "\"id\":\"$id\"" "$TMP/before" >"$TMP/b.rest"
-RC=0
-diff "$TMP/b.rest" "$TMP/after" >"$OUT" 2>&1
-: >"$ERR"
-check "after the kills: every other record intact" cmp -s "$TMP/b.rest" "$TMP/after"
+check_others "after the kills: every other record intact" "$id" \
+	"$TMP/before" "$TMP/after"
 n=$(grep -c . "$TMP/after")
 n_erased=$(echo $erased | wc -w)
 printf 'listed %s, erased %s\n' "$n" "$n_erased" >"$OUT"

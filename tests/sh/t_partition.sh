@@ -6,6 +6,11 @@
 # pulled between two switches); records are added on both sides, reach
 # their own side only; the cable is put back and every node ends with
 # every record, the same entries, and a store that verifies.
+# soak: SOAK=1 (make soak) then cuts the cable again for longer than the
+# 90 s idle timeout: every connection across is closed ("the peer went
+# silent"), records written on both sides meanwhile stay on their side,
+# and once the cable is back the nodes dial each other again (after
+# their backoff) and converge.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
 
@@ -115,6 +120,60 @@ for i in $H; do
 	check "healed: node $i is connected and in sync with the 4 others" \
 		wait_for 60 connected "$TMP/h$i" 4
 done
+# --- soak: a partition longer than the idle timeout -------------------------
+# up DIR: the number of connected peers of DIR's daemon
+up() {
+	dg --dir "$1" --json status 2>/dev/null | python3 -c 'import json, sys
+print(sum(1 for p in json.load(sys.stdin)["peers"] if p["connected"]))' 2>/dev/null
+}
+# only each side's own connections are left
+cut_off() {
+	for co_i in 1 2; do [ "$(up "$TMP/h$co_i")" = 1 ] || return 1; done
+	for co_i in 3 4 5; do [ "$(up "$TMP/h$co_i")" = 2 ] || return 1; done
+}
+silent() { grep -c 'the peer went silent' "$TMP/h$1.log" || :; }
+if [ "${SOAK:-0}" = 1 ]; then
+	for i in $H; do eval "SILENT_$i=\$(silent $i)"; done
+	for i in 3 4 5; do netns_move "h$i" br1; done
+	t0=$(net_now_ms)
+	run dg --dir "$TMP/h2" add contact name="Long West-$$"
+	check_rc 0 "long partition: add a record on node 2"
+	run dg --dir "$TMP/h5" add contact name="Long East-$$"
+	check_rc 0 "long partition: add a record on node 5"
+	check "long partition: every connection across is closed (idle timeout, 90 s)" \
+		wait_for 150 cut_off
+	t1=$(net_now_ms)
+	echo "note: the connections across closed $(((t1 - t0) / 1000)) s after the cut"
+	# a session hears a PING at least every 30 s: silent for 90 s, it
+	# closes 60 to 90 s after the cut
+	check "long partition: not before the idle timeout (at least 55 s)" \
+		test $((t1 - t0)) -ge 55000
+	ok=1
+	for i in $H; do
+		eval "s0=\$SILENT_$i"
+		[ "$(silent "$i")" -gt "$s0" ] || ok=0
+	done
+	check "long partition: each node logged 'the peer went silent'" test "$ok" = 1
+	check "long partition: node 2's record reached node 1 only" \
+		eval 'all_have "Long West-$$" 1 && none_has "Long West-$$" 3 4 5'
+	check "long partition: node 5's record reached nodes 3 and 4 only" \
+		eval 'all_have "Long East-$$" 3 4 && none_has "Long East-$$" 1 2'
+	# the cable stays out 100 s or more (a few redials fail meanwhile:
+	# the backoff grows)
+	sleep $((10 + (t0 + 100000 - t1 > 0 ? (t0 + 100000 - t1) / 1000 : 0)))
+	for i in 3 4 5; do netns_move "h$i" br0; done
+	t0=$(net_now_ms)
+	for i in $H; do
+		check "long partition healed: node $i redialled, connected and in sync with the 4 others" \
+			wait_for 400 connected "$TMP/h$i" 4
+	done
+	t1=$(net_now_ms)
+	echo "note: all connected again $(((t1 - t0) / 1000)) s after the cable was back"
+	check "long partition healed: every node has both records" \
+		wait_for 60 eval 'all_have "Long West-$$" $H && all_have "Long East-$$" $H'
+	check "long partition healed: every node holds the same number of entries" \
+		wait_for 30 same_entries
+fi
 for i in $H; do
 	stop_daemon "$TMP/h$i"
 	RC=$SD_RC
