@@ -4,6 +4,7 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
@@ -169,9 +170,12 @@ bench: check-deps $(BUILD)/dugnad $(BENCH_BIN) $(TOOL_BIN)
 install: all
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(BUILD)/dugnad $(DESTDIR)$(BINDIR)/dugnad
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 644 doc/dugnad.1 $(DESTDIR)$(MANDIR)/man1/dugnad.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dugnad
+	rm -f $(DESTDIR)$(MANDIR)/man1/dugnad.1
 
 clean:
 	rm -rf build build-san build-fuzz
