@@ -226,19 +226,57 @@ core_rstate_apply(struct core_rstate *s, const struct core_change *c)
 	return 0;
 }
 
+static int
+author_cmp(const void *a, const void *b)
+{
+	return memcmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b,
+	    32);
+}
+
+/* Index of author in the sorted table t[0..n). */
+static uint64_t
+author_at(const uint8_t *const *t, size_t n, const uint8_t *author)
+{
+	const uint8_t *const *hit = bsearch(&author, t, n, sizeof *t,
+	    author_cmp);
+
+	return hit != NULL ? (uint64_t)(hit - t) : 0;
+}
+
 int
 core_rstate_encode(const struct core_rstate *s, struct core_buf *out)
 {
 	msgpack_packer pk;
-	size_t i;
+	const uint8_t **t;
+	size_t i, n = 0, k;
 
+	/* Each author once, in a sorted table; everything else names an
+	 * author by its place there (one record's fields and entries are
+	 * mostly by one or two authors). */
+	t = malloc((1 + s->nf + s->nrefs) * sizeof *t);
+	if (t == NULL)
+		return DG_ENOMEM;
+	t[n++] = s->type_author;
+	for (i = 0; i < s->nf; i++)
+		t[n++] = s->f[i].author;
+	for (i = 0; i < s->nrefs; i++)
+		t[n++] = s->refs[i].author;
+	qsort(t, n, sizeof *t, author_cmp);
+	for (i = k = 1; i < n; i++) {
+		if (memcmp(t[i], t[k - 1], 32) != 0)
+			t[k++] = t[i];
+	}
+	n = k;
 	core_mp_packer(&pk, out);
-	msgpack_pack_array(&pk, 9);
-	msgpack_pack_uint8(&pk, 1);
+	msgpack_pack_array(&pk, 10);
+	msgpack_pack_uint8(&pk, 2);
 	core_mp_bin(&pk, s->id, CORE_RID_LEN);
+	msgpack_pack_array(&pk, n);
+	for (i = 0; i < n; i++)
+		core_mp_bin(&pk, t[i], 32);
 	msgpack_pack_uint8(&pk, (uint8_t)s->type);
 	msgpack_pack_uint64(&pk, s->type_hlc);
-	core_mp_bin(&pk, s->type_author, 32);
+	msgpack_pack_uint64(&pk, author_at(t, n, s->type_author));
 	if (s->removed)
 		msgpack_pack_true(&pk);
 	else
@@ -256,24 +294,28 @@ core_rstate_encode(const struct core_rstate *s, struct core_buf *out)
 		else
 			core_mp_str(&pk, s->f[i].value);
 		msgpack_pack_uint64(&pk, s->f[i].hlc);
-		core_mp_bin(&pk, s->f[i].author, 32);
+		msgpack_pack_uint64(&pk, author_at(t, n, s->f[i].author));
 	}
 	msgpack_pack_array(&pk, s->nrefs);
 	for (i = 0; i < s->nrefs; i++) {
 		msgpack_pack_array(&pk, 4);
-		core_mp_bin(&pk, s->refs[i].author, 32);
+		msgpack_pack_uint64(&pk, author_at(t, n, s->refs[i].author));
 		msgpack_pack_uint64(&pk, s->refs[i].seq);
 		msgpack_pack_uint64(&pk, s->refs[i].hlc);
 		msgpack_pack_uint8(&pk, s->refs[i].kind);
 	}
+	free(t);
 	return out->err;
 }
 
+/* Authors: at most one per field and entry, and the type's. */
+#define AUTHORS_MAX (CORE_RSTATE_KEYS_MAX + CORE_REFS_MAX + 1)
+
 static const struct core_mp_limits state_limits = {
 	.depth = 3,
-	.count = CORE_RSTATE_KEYS_MAX,
+	.count = AUTHORS_MAX,
 	/* fields: at most CORE_RECORD_FIELDS_MAX new keys per entry */
-	.items = 5 * CORE_REFS_MAX + 5 * CORE_RSTATE_KEYS_MAX + 16,
+	.items = AUTHORS_MAX + 5 * CORE_REFS_MAX + 5 * CORE_RSTATE_KEYS_MAX + 16,
 	.str = CORE_VALUE_MAX,
 	.bin = 32,
 };
@@ -302,8 +344,43 @@ dup_str(const msgpack_object *o)
 	return p;
 }
 
+/* The author table of a state: bin 32 each, strictly ascending. */
+struct authors {
+	const msgpack_object *o;
+	size_t n;
+};
+
 static int
-decode_fields(const msgpack_object *a, struct core_rstate *s)
+decode_authors(const msgpack_object *a, struct authors *t)
+{
+	size_t i;
+
+	if (a->type != MSGPACK_OBJECT_ARRAY)
+		return DG_EDECODE;
+	t->o = a->via.array.ptr;
+	t->n = a->via.array.size;
+	for (i = 0; i < t->n; i++) {
+		if (!is_bin(&t->o[i], 32) || (i > 0 &&
+			memcmp(t->o[i - 1].via.bin.ptr, t->o[i].via.bin.ptr,
+			    32) >= 0))
+			return DG_EDECODE;
+	}
+	return 0;
+}
+
+/* Copies the author o names (an index into t) to out. */
+static bool
+get_author(const struct authors *t, const msgpack_object *o, uint8_t *out)
+{
+	if (!is_uint(o) || o->via.u64 >= t->n)
+		return false;
+	memcpy(out, t->o[o->via.u64].via.bin.ptr, 32);
+	return true;
+}
+
+static int
+decode_fields(const msgpack_object *a, const struct authors *t,
+    struct core_rstate *s)
 {
 	const msgpack_object *e;
 	size_t i;
@@ -323,7 +400,7 @@ decode_fields(const msgpack_object *a, struct core_rstate *s)
 		if (e[0].type != MSGPACK_OBJECT_STR ||
 		    (e[1].type != MSGPACK_OBJECT_STR &&
 			e[1].type != MSGPACK_OBJECT_NIL) ||
-		    !is_uint(&e[2]) || !is_bin(&e[3], 32))
+		    !is_uint(&e[2]) || !get_author(t, &e[3], s->f[i].author))
 			return DG_EDECODE;
 		s->nf = i + 1;
 		s->f[i].key = dup_str(&e[0]);
@@ -335,7 +412,6 @@ decode_fields(const msgpack_object *a, struct core_rstate *s)
 				return DG_ENOMEM;
 		}
 		s->f[i].hlc = e[2].via.u64;
-		memcpy(s->f[i].author, e[3].via.bin.ptr, 32);
 		if (i > 0 && strcmp(s->f[i - 1].key, s->f[i].key) >= 0)
 			return DG_EDECODE;
 	}
@@ -343,7 +419,8 @@ decode_fields(const msgpack_object *a, struct core_rstate *s)
 }
 
 static int
-decode_refs(const msgpack_object *a, struct core_rstate *s)
+decode_refs(const msgpack_object *a, const struct authors *t,
+    struct core_rstate *s)
 {
 	const msgpack_object *e;
 	size_t i;
@@ -358,10 +435,10 @@ decode_refs(const msgpack_object *a, struct core_rstate *s)
 		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 4)
 			return DG_EDECODE;
 		e = e->via.array.ptr;
-		if (!is_bin(&e[0], 32) || !is_uint(&e[1]) || !is_uint(&e[2]) ||
+		if (!get_author(t, &e[0], s->refs[i].author) ||
+		    !is_uint(&e[1]) || !is_uint(&e[2]) ||
 		    !is_uint(&e[3]) || e[3].via.u64 > 255)
 			return DG_EDECODE;
-		memcpy(s->refs[i].author, e[0].via.bin.ptr, 32);
 		s->refs[i].seq = e[1].via.u64;
 		s->refs[i].hlc = e[2].via.u64;
 		s->refs[i].kind = (uint8_t)e[3].via.u64;
@@ -378,6 +455,7 @@ core_rstate_decode(const uint8_t *p, size_t len, struct core_rstate *s)
 {
 	msgpack_unpacked u;
 	const msgpack_object *a;
+	struct authors t;
 	int rc;
 
 	memset(s, 0, sizeof *s);
@@ -389,24 +467,24 @@ core_rstate_decode(const uint8_t *p, size_t len, struct core_rstate *s)
 	if (rc != 0)
 		goto out;
 	rc = DG_EDECODE;
-	if (u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 9)
+	if (u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size != 10)
 		goto out;
 	a = u.data.via.array.ptr;
-	if (!is_uint(&a[0]) || a[0].via.u64 != 1 || !is_bin(&a[1], CORE_RID_LEN) ||
-	    !is_uint(&a[2]) || a[2].via.u64 > CORE_RT_REFERRAL ||
-	    !is_uint(&a[3]) || !is_bin(&a[4], 32) ||
-	    a[5].type != MSGPACK_OBJECT_BOOLEAN ||
-	    a[6].type != MSGPACK_OBJECT_BOOLEAN)
+	if (!is_uint(&a[0]) || a[0].via.u64 != 2 || !is_bin(&a[1], CORE_RID_LEN) ||
+	    decode_authors(&a[2], &t) != 0 ||
+	    !is_uint(&a[3]) || a[3].via.u64 > CORE_RT_REFERRAL ||
+	    !is_uint(&a[4]) || !get_author(&t, &a[5], s->type_author) ||
+	    a[6].type != MSGPACK_OBJECT_BOOLEAN ||
+	    a[7].type != MSGPACK_OBJECT_BOOLEAN)
 		goto out;
 	memcpy(s->id, a[1].via.bin.ptr, CORE_RID_LEN);
-	s->type = (enum core_rtype)a[2].via.u64;
-	s->type_hlc = a[3].via.u64;
-	memcpy(s->type_author, a[4].via.bin.ptr, 32);
-	s->removed = a[5].via.boolean;
-	s->erased = a[6].via.boolean;
-	rc = decode_fields(&a[7], s);
+	s->type = (enum core_rtype)a[3].via.u64;
+	s->type_hlc = a[4].via.u64;
+	s->removed = a[6].via.boolean;
+	s->erased = a[7].via.boolean;
+	rc = decode_fields(&a[8], &t, s);
 	if (rc == 0)
-		rc = decode_refs(&a[8], s);
+		rc = decode_refs(&a[9], &t, s);
 out:
 	msgpack_unpacked_destroy(&u);
 	return rc;

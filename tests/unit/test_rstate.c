@@ -746,7 +746,8 @@ test_encode_decode(void)
 enum {
 	V_OK, V_VERSION, V_TYPE4, V_UNSORTED_FIELDS, V_DUP_FIELD,
 	V_UNSORTED_REFS, V_DUP_REF, V_SHORT_AUTHOR, V_KIND256, V_COUNT8,
-	V_NOT_BOOL, V_FIELD_INT, V_TOO_MANY_FIELDS, V_TRAILING, V_REF3,
+	V_NOT_BOOL, V_FIELD_INT, V_AUTHOR_INDEX, V_UNSORTED_AUTHORS,
+	V_DUP_AUTHOR, V_AUTHOR_BIN, V_REF3, V_TOO_MANY_FIELDS, V_TRAILING,
 };
 
 static int
@@ -762,20 +763,31 @@ decode_variant(int v)
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	struct core_rstate d;
-	uint8_t au[32], au2[32];
+	uint8_t au[2][32];
 	size_t i, nf;
 	int rc;
 
-	memset(au, 0x10, 32);
-	memset(au2, 0x20, 32);
+	memset(au[0], 0x10, 32);
+	memset(au[1], v == V_DUP_AUTHOR ? 0x10 : 0x20, 32);
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, sbuf_write);
-	msgpack_pack_array(&pk, v == V_COUNT8 ? 8 : 9);
-	msgpack_pack_uint8(&pk, v == V_VERSION ? 2 : 1);
+	msgpack_pack_array(&pk, v == V_COUNT8 ? 9 : 10);
+	msgpack_pack_uint8(&pk, v == V_VERSION ? 1 : 2);
 	msgpack_pack_bin_with_body(&pk, rids[0], CORE_RID_LEN);
+	/* the author table */
+	msgpack_pack_array(&pk, 2);
+	for (i = 0; i < 2; i++) {
+		size_t k = v == V_UNSORTED_AUTHORS ? 1 - i : i;
+
+		if (v == V_AUTHOR_BIN && i == 1)
+			msgpack_pack_str_with_body(&pk, (const char *)au[k], 32);
+		else
+			msgpack_pack_bin_with_body(&pk, au[k],
+			    v == V_SHORT_AUTHOR && i == 1 ? 31 : 32);
+	}
 	msgpack_pack_uint8(&pk, v == V_TYPE4 ? 4 : 2);
 	msgpack_pack_uint64(&pk, 77);
-	msgpack_pack_bin_with_body(&pk, au, v == V_SHORT_AUTHOR ? 31 : 32);
+	msgpack_pack_uint8(&pk, v == V_AUTHOR_INDEX ? 2 : 0);
 	if (v == V_NOT_BOOL)
 		msgpack_pack_uint8(&pk, 0);
 	else
@@ -792,7 +804,7 @@ decode_variant(int v)
 			msgpack_pack_str_with_body(&pk, k, strlen(k));
 			msgpack_pack_nil(&pk);
 			msgpack_pack_uint8(&pk, 1);
-			msgpack_pack_bin_with_body(&pk, au, 32);
+			msgpack_pack_uint8(&pk, 0);
 		}
 	} else {
 		msgpack_pack_array(&pk, 2);
@@ -807,22 +819,18 @@ decode_variant(int v)
 			else
 				msgpack_pack_str_with_body(&pk, "x", 1);
 			msgpack_pack_uint8(&pk, 9);
-			msgpack_pack_bin_with_body(&pk, au, 32);
+			msgpack_pack_uint8(&pk, 0);
 		}
 	}
 	if (v != V_COUNT8)
 		msgpack_pack_array(&pk, 2);
 	for (i = 0; v != V_COUNT8 && i < 2; i++) {
-		const uint8_t *a;
+		size_t a = v == V_UNSORTED_REFS ? 1 - i : i;
 
-		if (v == V_UNSORTED_REFS)
-			a = i == 0 ? au2 : au;
-		else
-			a = i == 0 ? au : au2;
 		if (v == V_DUP_REF)
-			a = au;
+			a = 0;
 		msgpack_pack_array(&pk, v == V_REF3 ? 3 : 4);
-		msgpack_pack_bin_with_body(&pk, a, 32);
+		msgpack_pack_uint8(&pk, (uint8_t)a);
 		msgpack_pack_uint8(&pk, 1);
 		msgpack_pack_uint8(&pk, 9);
 		if (v != V_REF3)
