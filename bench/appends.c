@@ -20,20 +20,13 @@
 #include "core/body.h"
 #include "core/entry.h"
 #include "store/node.h"
+#include "tests/tools/clock.h"
 
 #define RUNS 5
 #define SINGLE 200
 #define BATCH 1000
 #define BATCHES 20
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int
 cmp_double(const void *a, const void *b)
@@ -111,12 +104,12 @@ run_single(void)
 	n = fresh(dir);
 	for (i = 0; i < SINGLE; i++) {
 		make_body(&b, f, i, name, sizeof name);
-		t = now();
+		t = tool_seconds();
 		if (store_node_append(n, &b, 1) != 0) {
 			fprintf(stderr, "bench: append failed\n");
 			exit(1);
 		}
-		lat[i] = now() - t;
+		lat[i] = tool_seconds() - t;
 	}
 	store_node_close(n);
 	rmdir_all(dir);
@@ -135,7 +128,7 @@ run_batch(void)
 	size_t i, k;
 
 	n = fresh(dir);
-	t = now();
+	t = tool_seconds();
 	for (k = 0; k < BATCHES; k++) {
 		for (i = 0; i < BATCH; i++)
 			make_body(&b[i], f[i], k * BATCH + i, names[i], 64);
@@ -144,7 +137,7 @@ run_batch(void)
 			exit(1);
 		}
 	}
-	t = now() - t;
+	t = tool_seconds() - t;
 	store_node_close(n);
 	rmdir_all(dir);
 	return (double)(BATCH * BATCHES) / t;
@@ -176,7 +169,7 @@ run_cli(const char *bin)
 		}
 		waitpid(pid, NULL, 0);
 	}
-	t = now();
+	t = tool_seconds();
 	pid = fork();
 	if (pid == 0) {
 		freopen("/dev/null", "w", stdout);
@@ -186,7 +179,7 @@ run_cli(const char *bin)
 		_exit(127);
 	}
 	waitpid(pid, &st, 0);
-	t = now() - t;
+	t = tool_seconds() - t;
 	rmdir_all(dir);
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? t * 1000.0 : -1;
 }

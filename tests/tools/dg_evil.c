@@ -52,6 +52,7 @@
 #include "net/noise.h"
 #include "store/node.h"
 #include "store/repl.h"
+#include "tests/tools/clock.h"
 
 #define WIRE_MAX (NET_FRAME_MAX + 16)
 #define SETUP_MS 10000 /* the handshake and the server's HELLO, HEADS */
@@ -88,10 +89,7 @@ struct conn {
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return tool_ms(CLOCK_MONOTONIC);
 }
 
 static void

@@ -54,6 +54,7 @@
 #include "store/member.h"
 #include "store/node.h"
 #include "store/repl.h"
+#include "tests/tools/clock.h"
 
 #define AUTHORS_MAX 100000
 #define NFIELDS 5
@@ -86,24 +87,6 @@ struct ent {
 	uint8_t *body;
 	size_t blen;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int
 usage(void)
@@ -347,7 +330,7 @@ make_entry(struct gen *g, struct author *a, struct ent *e,
 	rc = make_body(g->serial, &pt);
 	if (rc != 0)
 		goto out;
-	g->hlc = core_hlc_next(g->hlc, wall_ms());
+	g->hlc = core_hlc_next(g->hlc, tool_ms(CLOCK_REALTIME));
 	memset(&h, 0, sizeof h);
 	h.version = CORE_ENTRY_VERSION;
 	memcpy(h.net, g->net, 32);
@@ -565,7 +548,7 @@ main(int argc, char **argv)
 		return usage();
 	if (sodium_init() < 0)
 		return 1;
-	t0 = now_s();
+	t0 = tool_seconds();
 	g.a = calloc(g.na, sizeof *g.a);
 	g.secrets = sodium_malloc(g.na * 128);
 	if (g.a == NULL || g.secrets == NULL) {
@@ -589,7 +572,7 @@ main(int argc, char **argv)
 		rc = generate(&g, total, chunk, prefix, &nbundles);
 	if (rc == 0)
 		printf("authors %zu entries %zu bundles %zu seconds %.1f\n",
-		    g.na, total, nbundles, now_s() - t0);
+		    g.na, total, nbundles, tool_seconds() - t0);
 	rc = rc == 0 ? 0 : 1;
 out:
 	store_node_close(g.n);

@@ -64,6 +64,7 @@
 #include "net/beacon.h"
 #include "store/node.h"
 #include "store/repl.h"
+#include "tests/tools/clock.h"
 
 #define BEACON_LEN 104
 #define BEACON_PORT 7373
@@ -106,10 +107,7 @@ die_errno(const char *what)
 static uint64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return tool_ms(CLOCK_MONOTONIC);
 }
 
 static void
