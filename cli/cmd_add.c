@@ -111,10 +111,11 @@ print_type_fields(enum core_rtype t)
 	printf("usage: dugnad add %s key=value ...\nfields of a %s:\n",
 	    core_schema_rtype_name(t), core_schema_rtype_name(t));
 	for (i = 0; i < n; i++)
-		printf("  %-12s %s%s%s%s\n", defs[i].name, defs[i].label,
+		printf("  %-12s %s%s%s%s%s\n", defs[i].name, defs[i].label,
 		    defs[i].required ? " (required)" : "",
 		    defs[i].translatable ? "; translations: " : "",
-		    defs[i].translatable ? "name@LANG=..." : "");
+		    defs[i].translatable ? defs[i].name : "",
+		    defs[i].translatable ? "@LANG=..." : "");
 }
 
 static int

@@ -592,7 +592,8 @@ cmd_approve(struct cli *c, int argc, char **argv)
 	int i, rc;
 
 	if (argc < 2) {
-		cli_err(c, "usage: dugnad approve ID [--role R] [--name N]");
+		cli_err(c, "usage: dugnad approve ID [--role volunteer|coordinator] "
+		    "[--name N]");
 		return EXIT_USAGE;
 	}
 	for (i = 2; i < argc; i++) {

@@ -23,16 +23,16 @@ static const struct cli_cmd commands[] = {
 	    "invite [--role volunteer|coordinator] [--approved] [--expires 7d] "
 	    "[--uses 1] | invite --cancel CODE",
 	    "make or cancel an invite code (coordinators)" },
-	{ "join", cmd_join, CLI_LOCAL, "join CODE [--name NAME] [--peer HOST:PORT [--wait S]]",
+	{ "join", cmd_join, CLI_LOCAL, "join CODE [--name NAME] [--peer HOST:PORT [--wait SECONDS]]",
 	    "ask to join a network with an invite code" },
 	{ "requests", cmd_requests, CLI_DAEMON, "requests", "join requests waiting" },
-	{ "approve", cmd_approve, CLI_DAEMON, "approve ID [--role R] [--name N]",
+	{ "approve", cmd_approve, CLI_DAEMON, "approve ID [--role volunteer|coordinator] [--name N]",
 	    "admit a newcomer (coordinators)" },
 	{ "deny", cmd_deny, CLI_DAEMON, "deny ID", "refuse a join request" },
 	{ "revoke", cmd_revoke, CLI_DAEMON, "revoke ID [--reason TEXT]",
 	    "remove a member; keys are renewed (coordinators)" },
 	{ "members", cmd_members, CLI_DAEMON, "members", "who is in the network" },
-	{ "bundle", cmd_bundle, CLI_LOCAL, "bundle export FILE [--for ID] | bundle import FILE",
+	{ "bundle", cmd_bundle, CLI_LOCAL, "bundle export FILE [--for ID | --since-peer ID] | bundle import FILE",
 	    "carry entries on a USB stick" },
 	{ "add", cmd_add, CLI_DAEMON, "add TYPE key=value ...",
 	    "add a contact, meeting or referral" },
@@ -75,13 +75,14 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: dugnad [--dir DIR] [--json] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: dugnad [--dir DIR] [--json] COMMAND [ARGS]\n"
+		   "       dugnad --version | --help\n\n"
 		   "commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'dugnad COMMAND --help' for a command's options.\n"
 		   "The data directory is --dir, else $DUGNAD_DIR, else "
-		   "$XDG_DATA_HOME/dugnad.\n");
+		   "$XDG_DATA_HOME/dugnad,\nelse ~/.local/share/dugnad.\n");
 }
 
 /* LMDB reads the store through a memory map and trusts its page

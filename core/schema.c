@@ -20,7 +20,7 @@ static const struct core_fdef meeting_fields[] = {
 	{ "starts", CORE_FT_DATETIME, false, true,
 	    "start (2026-12-04T18:00+01:00)" },
 	{ "tz", CORE_FT_TZ, false, false, "time zone (e.g. Europe/Oslo)" },
-	{ "duration", CORE_FT_DURATION, false, false, "duration (90m, 1h30m)" },
+	{ "duration", CORE_FT_DURATION, false, false, "duration (90m, 1h30m, 2h, 1:30)" },
 	{ "repeat", CORE_FT_REPEAT, false, false,
 	    "recurrence (weekly, weekly:tu,th, every 2 weeks...)" },
 	{ "until", CORE_FT_DATE, false, false, "last date (2027-06-30)" },
