@@ -198,6 +198,35 @@ migrate(MDB_txn *txn, struct store_db *db, uint64_t from)
 	return mdb_put(txn, db->dbi[DBI_META], &k, &v, 0);
 }
 
+/* The common open of a store already at this layout: the databases are
+ * opened in a read-only transaction, so opening never waits for another
+ * process's write (a daemon reopening its store when idle must not
+ * block).  Returns 0, or 1 when the full open (open_dbis) must run: a
+ * database missing, or a version other than this program's. */
+static int
+open_dbis_ro(struct store_db *db)
+{
+	MDB_txn *txn;
+	MDB_val k = { 7, (void *)"version" }, v;
+	int rc, i;
+
+	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn) != 0)
+		return 1;
+	for (i = 0; i < DBI_COUNT; i++) {
+		if (mdb_dbi_open(txn, dbi_names[i], 0, &db->dbi[i]) != 0) {
+			mdb_txn_abort(txn);
+			return 1;
+		}
+	}
+	rc = mdb_get(txn, db->dbi[DBI_META], &k, &v);
+	if (rc != 0 || v.mv_size != 8 ||
+	    store_get_be64(v.mv_data) != STORE_VERSION) {
+		mdb_txn_abort(txn);
+		return 1;
+	}
+	return mdb_txn_commit(txn) == 0 ? 0 : 1;
+}
+
 static int
 open_dbis(struct store_db *db, int create)
 {
@@ -206,6 +235,8 @@ open_dbis(struct store_db *db, int create)
 	uint8_t ver[8];
 	int rc, i;
 
+	if (!create && open_dbis_ro(db) == 0)
+		return 0;
 	rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc != 0)
 		return store_err(rc);
@@ -253,9 +284,21 @@ open_dbis(struct store_db *db, int create)
 		return DG_EVERSION;
 	}
 	if (rc == 0 && store_get_be64(v.mv_data) < STORE_VERSION) {
+		/* Alone, as compaction: a running older dugnad would go on
+		 * writing the old layout.  Converting the shared flock to
+		 * an exclusive one releases it first: take it back. */
+		if (flock(db->lockfd, LOCK_EX | LOCK_NB) != 0) {
+			flock(db->lockfd, LOCK_SH);
+			mdb_txn_abort(txn);
+			return DG_EBUSY;
+		}
 		rc = migrate(txn, db, store_get_be64(v.mv_data));
-		if (rc != 0)
-			goto fail;
+		if (rc == 0)
+			rc = mdb_txn_commit(txn);
+		else
+			mdb_txn_abort(txn);
+		flock(db->lockfd, LOCK_SH);
+		return store_err(rc);
 	}
 	return store_err(mdb_txn_commit(txn));
 fail:
@@ -449,24 +492,27 @@ begin(struct store_db *db, unsigned flags, MDB_txn **txn)
 {
 	int rc;
 
-	if (db->env == NULL && env_reopen(db) != 0)
-		return EIO;
+	if (db->env == NULL) {
+		rc = env_reopen(db);
+		if (rc != 0)
+			return rc;
+	}
 	rc = mdb_txn_begin(db->env, NULL, flags, txn);
 	if (rc == MDB_PANIC) {
 		/* A fatal error (a failed meta page write) leaves the
 		 * environment unusable until it is opened again. */
-		if (env_reopen(db) != 0)
-			return EIO;
+		rc = env_reopen(db);
+		if (rc != 0)
+			return rc;
 		rc = mdb_txn_begin(db->env, NULL, flags, txn);
 	}
-
 	if (rc == MDB_MAP_RESIZED) {
 		/* Another process grew the map: adopt its size. */
 		rc = mdb_env_set_mapsize(db->env, 0);
 		if (rc == 0)
 			rc = mdb_txn_begin(db->env, NULL, flags, txn);
 	}
-	return rc;
+	return store_err(rc);
 }
 
 int
@@ -479,7 +525,7 @@ store_db_write(struct store_db *db, store_txn_fn fn, void *ctx)
 		t.next_row = 0;
 		rc = begin(db, 0, &t.txn);
 		if (rc != 0)
-			return store_err(rc);
+			return rc;
 		rc = fn(&t, ctx);
 		if (rc == 0) {
 			rc = mdb_txn_commit(t.txn);
@@ -505,7 +551,7 @@ store_db_read(struct store_db *db, store_txn_fn fn, void *ctx)
 
 	rc = begin(db, MDB_RDONLY, &t.txn);
 	if (rc != 0)
-		return store_err(rc);
+		return rc;
 	rc = fn(&t, ctx);
 	mdb_txn_abort(t.txn);
 	return rc;
@@ -522,6 +568,11 @@ store_db_compact(struct store_db *db)
 	    snprintf(dst, sizeof dst, "%s/data.mdb", db->dir) >=
 		(int)sizeof dst)
 		return DG_EINVAL;
+	if (db->env == NULL) {
+		rc = env_reopen(db); /* an earlier reopen failed */
+		if (rc != 0)
+			return rc;
+	}
 	/* Converting a shared flock to exclusive releases it first; on
 	 * failure take the shared lock back before returning. */
 	if (flock(db->lockfd, LOCK_EX | LOCK_NB) != 0) {

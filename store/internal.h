@@ -51,7 +51,8 @@ struct store_epoch {
 
 struct store_node {
 	struct store_db *db;
-	uint8_t *secret; /* sodium_malloc: storage key (32) || sk (64) */
+	uint8_t *secret; /* sodium_malloc: storage key (32) || sk (64) ||
+			  * row index key (32, NODE_IKEY) */
 	uint8_t pk[32];
 	int has_net;
 	uint8_t net[32];

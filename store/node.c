@@ -179,8 +179,14 @@ needs_reindex(struct store_txn *t, void *arg)
 static int
 reindex_once(struct store_txn *t, void *arg)
 {
-	int rc = store_reindex_in(arg, t);
+	int rc, need = 0;
 
+	/* Again, in the write transaction: another process unlocking at
+	 * the same time may have rebuilt them already. */
+	rc = needs_reindex(t, &need);
+	if (rc != 0 || !need)
+		return rc;
+	rc = store_reindex_in(arg, t);
 	if (rc == 0)
 		rc = store_del(t, DBI_META, "reindex", 7);
 	return rc;

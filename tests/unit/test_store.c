@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -851,7 +853,8 @@ static void
 test_migrate_v1(void)
 {
 	struct snap before, after;
-	int reindex = -1;
+	char lock[128];
+	int reindex = -1, lfd;
 	size_t n;
 
 	T_ASSERT(g.n != NULL);
@@ -859,6 +862,17 @@ test_migrate_v1(void)
 	store_node_close(g.n);
 	g.n = NULL;
 	T_EQ_INT(raw_store(1, 1, &reindex), 0);
+	T_EQ_INT(reindex, 0);
+	/* Another process has the store open (a running older dugnad
+	 * would write the old layout): no migration, "busy". */
+	snprintf(lock, sizeof lock, "%s/lock", g.dir);
+	lfd = open(lock, O_RDWR | O_CLOEXEC);
+	T_ASSERT(lfd >= 0);
+	T_ASSERT(flock(lfd, LOCK_SH) == 0);
+	T_EQ_INT(store_node_open(g.dir, PASS, strlen(PASS), 0, &g.n),
+	    DG_EBUSY);
+	close(lfd);
+	T_EQ_INT(raw_store(0, 0, &reindex), 0);
 	T_EQ_INT(reindex, 0);
 	T_EQ_INT(store_node_open(g.dir, "wrong", 5, 0, &g.n), DG_EPASS);
 	T_EQ_INT(raw_store(0, 0, &reindex), 0);
