@@ -342,11 +342,13 @@ take_batch(struct net_sess *s, uint8_t *frame, size_t len,
 		s->capframes = cap;
 	}
 	if (s->nbatches == s->capbatches) {
-		s->capbatches = s->capbatches ? 2 * s->capbatches : 16;
-		g = realloc(s->batches, s->capbatches * sizeof *s->batches);
+		size_t cap = s->capbatches ? 2 * s->capbatches : 16;
+
+		g = realloc(s->batches, cap * sizeof *s->batches);
 		if (g == NULL)
 			return DG_ENOMEM;
 		s->batches = g;
+		s->capbatches = cap;
 	}
 	/* The peer holds what it sends (the store checks the rest); the
 	 * record of it is bounded, whatever authors a peer makes up. */
