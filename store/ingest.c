@@ -764,6 +764,7 @@ ingest_txn(struct store_txn *t, void *arg)
 	size_t i, ncand = 0, left;
 	uint64_t hlc;
 	int rc, progress, last = 0, round;
+	bool have_m = false;
 
 	g->t = t;
 	/* A retry (the map grew) starts from the state before the first
@@ -790,9 +791,12 @@ ingest_txn(struct store_txn *t, void *arg)
 	/* Rounds: an admission in one batch lets the next round take the
 	 * new member's batch; the last round refuses what is left. */
 	for (round = 0;; round++) {
+		if (round > 0)
+			store_members_fini(&m);
 		rc = store_members_in(g->n, t, &m);
 		if (rc != 0)
 			goto out;
+		have_m = true;
 		progress = 0;
 		left = 0;
 		for (i = 0; i < g->b->nbatches; i++) {
@@ -808,7 +812,6 @@ ingest_txn(struct store_txn *t, void *arg)
 				left++;
 			}
 		}
-		store_members_fini(&m);
 		if (rc < 0)
 			goto out;
 		if (left == 0 || last)
@@ -823,10 +826,10 @@ ingest_txn(struct store_txn *t, void *arg)
 	if (rc != 0)
 		goto out;
 	if (ncand > 0) {
+		store_members_fini(&m);
 		rc = store_members_in(g->n, t, &m);
 		if (rc == 0)
 			rc = confirm(g, &m.list, cands, ncand);
-		store_members_fini(&m);
 		if (rc != 0)
 			goto out;
 	}
@@ -838,22 +841,24 @@ ingest_txn(struct store_txn *t, void *arg)
 		rc = store_keys_heal_in(g->n, t);
 		if (rc == 0)
 			rc = store_reindex_in(g->n, t);
+		store_members_fini(&m);
 		if (rc == 0)
 			rc = store_members_in(g->n, t, &m);
 		if (rc == 0)
 			store_keys_choose(g->n, &m.list);
-		store_members_fini(&m);
 	} else if (g->nrecs > 0) {
-		rc = store_members_in(g->n, t, &m);
-		if (rc == 0)
-			rc = apply_records(g, &m.list);
-		store_members_fini(&m);
+		/* Nothing stored since the last round changed the members
+		 * (any change sets members_changed or keys_added): its
+		 * list is the final one. */
+		rc = apply_records(g, &m.list);
 	}
 	if (rc == 0)
 		rc = store_hlc_get(t, &hlc);
 	if (rc == 0 && g->hlc_seen > hlc)
 		rc = store_hlc_put(t, core_hlc_observe(hlc, g->hlc_seen));
 out:
+	if (have_m)
+		store_members_fini(&m);
 	free(cands);
 	if (rc != 0 && ncand > 0) {
 		g->n->has_net = 0;
