@@ -94,6 +94,12 @@ bundle_export(struct cli *c, int argc, char **argv)
 		cli_err(c, "this node has no network and no join request; run "
 			   "'dugnad join CODE' first");
 		rc = EXIT_CONFIG;
+	} else if (rc == DG_ELIMIT) {
+		cli_err(c, "the network has more than %d active members, too "
+			   "many for one bundle; make one for each laptop with "
+			   "--for ID (nothing was written)",
+		    CORE_BUNDLE_RECIPIENTS_MAX);
+		rc = EXIT_DATA;
 	} else if (rc != 0) {
 		rc = cli_fail(c, rc, "cannot write the bundle");
 	} else {

@@ -1080,14 +1080,16 @@ store_node_bundle(struct store_node *n, int mode, const uint8_t *to,
 			return rc;
 		pks = calloc(m.list.n + 1, sizeof *pks);
 		for (i = 0; pks != NULL && i < m.list.n; i++) {
-			if (m.list.m[i].status == CORE_MEMBER_ACTIVE &&
-			    k < CORE_BUNDLE_RECIPIENTS_MAX)
+			if (m.list.m[i].status == CORE_MEMBER_ACTIVE)
 				memcpy(pks[k++], m.list.m[i].pk, 32);
 		}
 		store_members_fini(&m);
 		if (pks == NULL)
 			return DG_ENOMEM;
-		if (k == 0)
+		/* Never a file that some active members cannot open. */
+		if (k > CORE_BUNDLE_RECIPIENTS_MAX)
+			rc = DG_ELIMIT;
+		else if (k == 0)
 			rc = DG_EPERM;
 		else
 			rc = core_bundle_writer_new_to(out,

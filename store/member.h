@@ -154,7 +154,8 @@ int store_node_ingest(struct store_node *n, const struct core_bundle *b,
 /* Writes a bundle of everything this node holds (or what peer is known
  * to lack, when peer is not NULL: it holds what it sent this node and
  * what earlier bundles made for it carried) into out.  mode 1: a mode 2
- * file for every active member (at most CORE_BUNDLE_RECIPIENTS_MAX);
+ * file for every active member (DG_ELIMIT when there are more than
+ * CORE_BUNDLE_RECIPIENTS_MAX);
  * mode 2: for the key `to` alone (a member or a newcomer).
  * A node with a pending join and no network writes its join request
  * (mode 3) instead.  *count receives the number of entries written. */

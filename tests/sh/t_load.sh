@@ -77,6 +77,17 @@ check "A holds $WANT entries from $((AUTHORS + 1)) authors" \
 	test "$(stat_of "$A" entries)" = "$WANT" -a \
 	"$(stat_of "$A" authors)" = "$((AUTHORS + 1))"
 
+# A bundle for every member is sealed to each of them, 400 at most:
+# with more, none is written (never a file some members cannot open).
+if [ "$AUTHORS" -ge 400 ]; then
+	SUM=$(store_sum "$A")
+	run dg --dir "$A" bundle export "$TMP/all.bundle"
+	check_rc 65 "bundle export for all $((AUTHORS + 1)) members: refused (exit 65)"
+	check_err "too many for one bundle" "… says there are too many members for one bundle"
+	check "… and writes no file" test ! -e "$TMP/all.bundle"
+	check "… and leaves A's store unchanged" test "$(store_sum "$A")" = "$SUM"
+fi
+
 start_daemon "$A" || { fail "setup: A's daemon"; finish; }
 ADDR_A=$DADDR
 cp -r "$TMP/B0" "$B"
