@@ -266,8 +266,8 @@ struct net_node {
 
 	uint64_t bytes_in, bytes_out, refused;
 	uint64_t last_activity; /* bytes_in + bytes_out + entries, last tick */
-	unsigned quiet_ticks;   /* ticks since it last changed */
-	bool released;          /* memory given back since then */
+	unsigned quiet_ticks;   /* ticks since it last changed, up to
+				 * NET_QUIET_TICKS (memory given back) */
 	char alerts[NET_ALERTS][NET_ALERT_LEN];
 	uint8_t alert_node[NET_ALERTS][32]; /* the node an alert is about */
 	bool alert_about[NET_ALERTS];   /* alert_node is set */

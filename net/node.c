@@ -638,12 +638,12 @@ release_when_quiet(struct net_node *nn)
 	if (now != nn->last_activity) {
 		nn->last_activity = now;
 		nn->quiet_ticks = 0;
-		nn->released = false;
 		return;
 	}
-	if (nn->released || ++nn->quiet_ticks < NET_QUIET_TICKS)
+	/* once, when the count reaches NET_QUIET_TICKS; it stops there */
+	if (nn->quiet_ticks == NET_QUIET_TICKS ||
+	    ++nn->quiet_ticks < NET_QUIET_TICKS)
 		return;
-	nn->released = true;
 	if (store_node_release(nn->store) != 0)
 		net_node_log(nn, "cannot reopen the store");
 }
