@@ -126,15 +126,20 @@ SD_RC=0
 
 net_now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-wait_for() {
-	wf_end=$(($(net_now_ms) + $1 * 1000))
-	shift
+# wait_every STEP SECONDS command...: runs command every STEP seconds
+# until it succeeds (0) or SECONDS have passed (1).
+wait_every() {
+	wf_step=$1
+	wf_end=$(($(net_now_ms) + $2 * 1000))
+	shift 2
 	while :; do
 		"$@" && return 0
 		[ "$(net_now_ms)" -ge "$wf_end" ] && return 1
-		sleep 0.1
+		sleep "$wf_step"
 	done
 }
+
+wait_for() { wait_every 0.1 "$@"; }
 
 # True while the process runs (a zombie waiting to be reaped does not).
 proc_alive() {

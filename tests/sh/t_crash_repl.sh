@@ -73,15 +73,7 @@ conns_above() { [ "$(conns "$1")" -gt "$2" ]; }
 drops_above() { [ "$(log_count "$1" "disconnected from")" -gt "$2" ]; }
 # wait_fast SECONDS command...: wait_for polling every 5 ms, so that a
 # random delay counted from the moment it returns means something.
-wait_fast() {
-	wq_end=$(($(ms) + $1 * 1000))
-	shift
-	while :; do
-		"$@" && return 0
-		[ "$(ms)" -ge "$wq_end" ] && return 1
-		sleep 0.005
-	done
-}
+wait_fast() { wait_every 0.005 "$@"; }
 # The hashes of every entry a stopped node stores, sorted.
 hashes() {
 	dg --dir "$1" --json log 2>/dev/null |
