@@ -127,18 +127,17 @@ save_state(struct store_node *n, struct store_txn *t,
 	if (rc == 0)
 		rc = store_seal(n, "row", at, 8, (const uint8_t *)b.data, b.len,
 		    &box, &blen);
-	if (rc == 0 && fresh)
-		rc = store_put_last(t, DBI_ROWS, at, 8, box, blen);
-	else if (rc == 0)
-		rc = store_put(t, DBI_ROWS, at, 8, box, blen);
+	if (rc == 0)
+		rc = (fresh ? store_put_last : store_put)(t, DBI_ROWS, at, 8,
+		    box, blen);
 	if (rc == 0 && fresh) {
 		uint8_t masked[8];
 
 		mask_row(n, s->id, at, masked);
 		rc = store_put(t, DBI_VIEWS, s->id, CORE_RID_LEN, masked, 8);
+		if (rc == 0)
+			t->next_row++;
 	}
-	if (rc == 0 && fresh)
-		t->next_row++;
 	free(box);
 	core_buf_fini(&b);
 	return rc;
