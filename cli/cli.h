@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "cli/i18n.h"
 #include "store/node.h"
 
 /* Exit statuses (doc/dugnad.1). */
@@ -61,7 +62,8 @@ struct cli_cmd {
 	const char *summary;
 };
 
-/* Prints "dugnad: CMD: message" to stderr. */
+/* Prints "dugnad: CMD: message" to stderr, the message translated
+ * (cli/i18n.h: pass the English text). */
 void cli_err(const struct cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -69,7 +71,7 @@ void cli_err(const struct cli *c, const char *fmt, ...)
 int cli_exit_code(int code);
 
 /* Prints the message for a store/open error with what to do, and returns
- * the exit status. */
+ * the exit status.  doing is English text, translated here. */
 int cli_fail(const struct cli *c, int code, const char *doing);
 
 /* Reads the passphrase: DUGNAD_PASSPHRASE, else a no-echo prompt on the

@@ -25,7 +25,7 @@ cli_err(const struct cli *c, const char *fmt, ...)
 	fflush(stdout);
 	fprintf(stderr, "dugnad: %s: ", c->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -63,6 +63,7 @@ cli_exit_code(int code)
 int
 cli_fail(const struct cli *c, int code, const char *doing)
 {
+	doing = _(doing);
 	switch (code) {
 	case DG_ENOSPC:
 		cli_err(c, "%s: the disk is full; free some space and try "
@@ -95,7 +96,7 @@ cli_fail(const struct cli *c, int code, const char *doing)
 			   "network create NAME' or join one", doing);
 		break;
 	default:
-		cli_err(c, "%s: %s", doing, dg_strerror(code));
+		cli_err(c, "%s: %s", doing, _(dg_strerror(code)));
 		break;
 	}
 	return cli_exit_code(code);
