@@ -5,6 +5,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+LOCALEDIR ?= $(PREFIX)/share/locale
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
@@ -14,7 +15,8 @@ PKG_CONFIG ?= pkg-config
 pkgs = libsodium libuv lmdb libutf8proc $(shell $(PKG_CONFIG) --exists \
 	msgpack-c 2>/dev/null && echo msgpack-c || echo msgpack)
 PKGS := $(pkgs)
-DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
+DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && \
+	command -v msgfmt >/dev/null && echo yes)
 
 # When a library is missing, install it (as root) or print the apt-get
 # line, before anything is built.
@@ -26,7 +28,8 @@ ifneq ($(DEPS_RC),0)
 $(error missing libraries: install them as shown above, then run make again)
 endif
 PKGS := $(pkgs)
-DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo yes)
+DEPS_OK := $(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && \
+	command -v msgfmt >/dev/null && echo yes)
 endif
 endif
 
@@ -87,13 +90,25 @@ endif
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_TIME ?= 20
+# Message catalogs (gettext): one cli/po/LANG.po a language, compiled to
+# $(BUILD)/locale/LANG/LC_MESSAGES/dugnad.mo; the template of every
+# message is made from the sources (doc/translating.md).
+LINGUAS := $(patsubst cli/po/%.po,%,$(wildcard cli/po/*.po))
+MO := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/dugnad.mo)
+POT_SRC = $(sort $(wildcard cli/*.[ch] net/*.c) core/err.c core/valid.c \
+	core/schema.c)
+XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
+	--keyword=_ --keyword=N_ --keyword=D_ --keyword=cli_err:2 \
+	--keyword=cli_fail:3 --keyword=net_node_log:2 \
+	--flag=cli_err:2:c-format --flag=net_node_log:2:c-format \
+	--package-name=dugnad '--msgid-bugs-address=the dugnad project' --no-location --sort-output
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps check-deps test unit shell demo install uninstall clean \
-	format format-check bench fuzz fuzz-build fuzz-smoke soak
+	format format-check bench fuzz fuzz-build fuzz-smoke soak pot po-update
 
-all: check-deps $(BUILD)/dugnad
+all: check-deps $(BUILD)/dugnad $(MO)
 
 check-deps:
 	@$(PKG_CONFIG) --exists $(PKGS) || { echo "missing libraries: run 'make deps'" >&2; exit 1; }
@@ -110,6 +125,27 @@ $(BUILD)/dugnad: $(CLI_OBJ) $(BUILD)/libdugnad.a
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/cli/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+
+$(BUILD)/locale/%/LC_MESSAGES/dugnad.mo: cli/po/%.po
+	@mkdir -p $(dir $@)
+	$(call say,MSGFMT,$<)msgfmt --check -o $@ $<
+
+# The template of every message in the sources.
+pot: $(BUILD)/dugnad.pot
+$(BUILD)/dugnad.pot: $(POT_SRC)
+	@mkdir -p $(dir $@)
+	$(call say,XGETTEXT,$@)xgettext $(XGETTEXT_FLAGS) -o $@ $(POT_SRC)
+
+# Brings every cli/po/LANG.po up to the sources' messages (new ones
+# untranslated, changed ones marked fuzzy) for its translator.
+po-update: $(BUILD)/dugnad.pot
+	@for po in $(wildcard cli/po/*.po); do \
+		msgmerge --quiet --update --backup=none --no-location \
+			--sort-output $$po $(BUILD)/dugnad.pot && \
+		printf '  %-6s %s\n' MERGE $$po; \
+	done
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdugnad.a
 	@mkdir -p $(dir $@)
@@ -152,7 +188,8 @@ fuzz-smoke: fuzz
 
 # The whole suite: unit tests, then shell tests through the real binary.
 # tests/run prints "N passed, N failed" last and exits non-zero on failure.
-test: check-deps $(BUILD)/dugnad $(UNIT_BIN) $(TOOL_BIN) $(SHIM_SO)
+test: check-deps $(BUILD)/dugnad $(MO) $(BUILD)/dugnad.pot $(UNIT_BIN) \
+	$(TOOL_BIN) $(SHIM_SO)
 	@BUILD=$(BUILD) SOAK=0 sh tests/run
 
 # The long tests, not run by CI: the shell tests with a soak mode (a
@@ -161,7 +198,7 @@ test: check-deps $(BUILD)/dugnad $(UNIT_BIN) $(TOOL_BIN) $(SHIM_SO)
 soak: check-deps $(BUILD)/dugnad $(TOOL_BIN)
 	@BUILD=$(BUILD) SOAK=1 sh tests/run
 
-demo: check-deps $(BUILD)/dugnad
+demo: check-deps $(BUILD)/dugnad $(MO)
 	@BUILD=$(BUILD) sh tests/demo.sh
 
 bench: check-deps $(BUILD)/dugnad $(BENCH_BIN) $(TOOL_BIN)
@@ -172,10 +209,18 @@ install: all
 	install -m 755 $(BUILD)/dugnad $(DESTDIR)$(BINDIR)/dugnad
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 644 doc/dugnad.1 $(DESTDIR)$(MANDIR)/man1/dugnad.1
+	@for l in $(LINGUAS); do \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/dugnad.mo \
+			$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/dugnad.mo || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dugnad
 	rm -f $(DESTDIR)$(MANDIR)/man1/dugnad.1
+	@for l in $(LINGUAS); do \
+		rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/dugnad.mo; \
+	done
 
 clean:
 	rm -rf build build-san build-fuzz

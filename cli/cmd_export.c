@@ -198,7 +198,8 @@ cmd_export(struct cli *c, int argc, char **argv)
 	}
 	rc = cli_write_file(c, path, out.data ? out.data : "", out.len);
 	if (rc == 0 && path != NULL && strcmp(path, "-") != 0 && !c->json)
-		printf("wrote %zu records to %s\n", rs.n, path);
+		printf(ngettext("wrote %zu record to %s\n",
+				"wrote %zu records to %s\n", rs.n), rs.n, path);
 out:
 	zones_fini(&z);
 	for (i = 0; i < rs.n; i++)

@@ -32,11 +32,11 @@ print_id(const struct cli *c, const uint8_t pk[32], const char *net)
 		core_buf_fini(&b);
 		return;
 	}
-	printf("node id:        %s\n", id);
-	printf("short id:       %s\n", sh);
-	printf("safety number:  %s\n", safety);
+	printf(_("node id:        %s\n"), id);
+	printf(_("short id:       %s\n"), sh);
+	printf(_("safety number:  %s\n"), safety);
 	if (net != NULL)
-		printf("network:        %s\n", net);
+		printf(_("network:        %s\n"), net);
 }
 
 int
@@ -69,8 +69,9 @@ cmd_init(struct cli *c, int argc, char **argv)
 	store_node_close(n);
 	print_id(c, pk, NULL);
 	if (!c->json)
-		printf("\nNext: found a network with 'dugnad network create "
-		       "NAME', or send your node id to a coordinator.\n");
+		printf("%s", _("\nNext: found a network with 'dugnad network "
+			       "create NAME', or send your node id to a "
+			       "coordinator.\n"));
 	return 0;
 }
 
@@ -137,9 +138,9 @@ cmd_network(struct cli *c, int argc, char **argv)
 			(void)cli_write_out(c, &b);
 			core_buf_fini(&b);
 		} else {
-			printf("Founded the network \"%s\"; you are its first "
-			       "coordinator.\nNext: add records with 'dugnad "
-			       "add meeting title=...'.\n", argv[2]);
+			printf(_("Founded the network \"%s\"; you are its "
+				 "first coordinator.\nNext: add records with "
+				 "'dugnad add meeting title=...'.\n"), argv[2]);
 		}
 		return 0;
 	}

@@ -95,7 +95,8 @@ peer_change(struct cli *c, const char *addr, bool add)
 		return cli_fail(c, rc, add ? "cannot add the peer" :
 		    "cannot remove the peer");
 	if (!c->json) {
-		printf("%s peer %s\n", add ? "added" : "removed", text);
+		printf(add ? _("added peer %s\n") : _("removed peer %s\n"),
+		    text);
 		return 0;
 	}
 	core_buf_init(&out);
@@ -147,7 +148,7 @@ peer_row(void *arg, const struct store_peer *p)
 		if (p->last_sync != 0)
 			cli_fmt_time((int64_t)p->last_sync, when, sizeof when);
 		else
-			strcpy(when, "never");
+			snprintf(when, sizeof when, "%s", _("never"));
 		snprintf(fails, sizeof fails, "%lu", (unsigned long)p->fails);
 		cli_table_row(r->t, (const char *const[]){ p->addr, sh, when,
 		    fails });
@@ -159,8 +160,8 @@ peer_row(void *arg, const struct store_peer *p)
 static int
 peer_list(struct cli *c)
 {
-	static const char *const head[] = { "ADDRESS", "NODE", "LAST SYNC",
-		"FAILURES" };
+	static const char *const head[] = { N_("ADDRESS"), N_("NODE"),
+		N_("LAST SYNC"), N_("FAILURES") };
 	struct store_node *n = NULL;
 	struct cli_table t;
 	struct core_buf out;
@@ -186,8 +187,8 @@ peer_list(struct cli *c)
 		core_buf_str(&out, r.n ? "\n]\n" : "]\n");
 		rc = write_json(c, &out);
 	} else if (r.n == 0) {
-		printf("no peers yet; add one with 'dugnad peer add "
-		       "HOST:PORT'\n");
+		printf("%s", _("no peers yet; add one with 'dugnad peer add "
+			       "HOST:PORT'\n"));
 	} else if (t.err != 0) {
 		rc = cli_fail(c, t.err, "cannot list the peers");
 	} else {

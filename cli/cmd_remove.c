@@ -51,10 +51,11 @@ write_one(struct cli *c, int argc, char **argv, uint8_t kind)
 		printf("{\"id\":\"%s\",\"%s\":true}\n", sh,
 		    kind == CORE_KIND_ERASE ? "erased" : "removed");
 	else if (kind == CORE_KIND_ERASE)
-		printf("erased %s: its content is dropped from this store; "
-		       "run 'dugnad compact' to clear the freed space.\n", sh);
+		printf(_("erased %s: its content is dropped from this store; "
+			 "run 'dugnad compact' to clear the freed space.\n"),
+		    sh);
 	else
-		printf("removed %s\n", sh);
+		printf(_("removed %s\n"), sh);
 out:
 	core_rstate_fini(&s);
 	cli_close(c, n);

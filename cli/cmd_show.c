@@ -91,15 +91,15 @@ cmd_show(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (s.erased) {
-		printf("record %s was erased: its content is gone.\n", sh);
+		printf(_("record %s was erased: its content is gone.\n"), sh);
 		goto out;
 	}
-	printf("%s %s%s\n", core_schema_rtype_name(r.type), sh,
-	    r.removed ? "  (removed)" : "");
+	printf("%s %s%s\n", _(core_schema_rtype_name(r.type)), sh,
+	    r.removed ? _("  (removed)") : "");
 	print_fields(&r);
 	cli_fmt_time((int64_t)(CORE_HLC_MS(r.created) / 1000), t1, sizeof t1);
 	cli_fmt_time((int64_t)(CORE_HLC_MS(r.updated) / 1000), t2, sizeof t2);
-	printf("  %-14s %s\n  %-14s %s\n", "created", t1, "updated", t2);
+	printf(_("  created        %s\n  updated        %s\n"), t1, t2);
 out:
 	core_record_fini(&r);
 	core_rstate_fini(&s);
@@ -154,11 +154,11 @@ hist_one(void *ctx, const struct store_entry *e, const struct core_body *b)
 		printf("%s  %s  %-7s", when, sh,
 		    core_entry_kind_name(e->hdr.kind));
 		if (b == NULL && e->hdr.kind != CORE_KIND_ERASE)
-			printf("  (content erased)");
+			printf("%s", _("  (content erased)"));
 		for (i = 0; b != NULL && e->hdr.kind == CORE_KIND_RECORD &&
 		     i < b->nset; i++) {
 			if (b->set[i].value == NULL)
-				printf("  %s=(removed)", b->set[i].key);
+				printf(_("  %s=(removed)"), b->set[i].key);
 			else
 				printf("  %s=\"%s\"", b->set[i].key,
 				    b->set[i].value);

@@ -18,8 +18,9 @@
 /* Picks the language from the environment (LANGUAGE, LC_ALL,
  * LC_MESSAGES, LANG) and the catalog folder (DUGNAD_LOCALEDIR, else the
  * one `make install` uses).  A language works even when the system has
- * no locale generated for it. */
-void cli_i18n_init(void);
+ * no locale generated for it.  Returns -1 when DUGNAD_LOCALEDIR is not
+ * an absolute path of at most 4000 bytes (English is spoken then). */
+int cli_i18n_init(void);
 
 /* The language this process speaks ("" for English), sent to a running
  * daemon so that it answers in it. */

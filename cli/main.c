@@ -15,57 +15,57 @@
 #define DUGNAD_VERSION "0.1.0"
 
 static const struct cli_cmd commands[] = {
-	{ "init", cmd_init, CLI_NEVER, "init", "create this node's identity" },
-	{ "id", cmd_id, CLI_DAEMON, "id", "show this node's id and safety number" },
+	{ "init", cmd_init, CLI_NEVER, "init", N_("create this node's identity") },
+	{ "id", cmd_id, CLI_DAEMON, "id", N_("show this node's id and safety number") },
 	{ "network", cmd_network, CLI_DAEMON, "network create NAME | network",
-	    "found a network, or show it" },
+	    N_("found a network, or show it") },
 	{ "invite", cmd_invite, CLI_DAEMON,
 	    "invite [--role volunteer|coordinator] [--approved] [--expires 7d] "
 	    "[--uses 1] | invite --cancel CODE",
-	    "make or cancel an invite code (coordinators)" },
+	    N_("make or cancel an invite code (coordinators)") },
 	{ "join", cmd_join, CLI_LOCAL, "join CODE [--name NAME] [--peer HOST:PORT [--wait SECONDS]]",
-	    "ask to join a network with an invite code" },
-	{ "requests", cmd_requests, CLI_DAEMON, "requests", "join requests waiting" },
+	    N_("ask to join a network with an invite code") },
+	{ "requests", cmd_requests, CLI_DAEMON, "requests", N_("join requests waiting") },
 	{ "approve", cmd_approve, CLI_DAEMON, "approve ID [--role volunteer|coordinator] [--name N]",
-	    "admit a newcomer (coordinators)" },
-	{ "deny", cmd_deny, CLI_DAEMON, "deny ID", "refuse a join request" },
+	    N_("admit a newcomer (coordinators)") },
+	{ "deny", cmd_deny, CLI_DAEMON, "deny ID", N_("refuse a join request") },
 	{ "revoke", cmd_revoke, CLI_DAEMON, "revoke ID [--reason TEXT]",
-	    "remove a member; keys are renewed (coordinators)" },
-	{ "members", cmd_members, CLI_DAEMON, "members", "who is in the network" },
+	    N_("remove a member; keys are renewed (coordinators)") },
+	{ "members", cmd_members, CLI_DAEMON, "members", N_("who is in the network") },
 	{ "bundle", cmd_bundle, CLI_LOCAL, "bundle export FILE [--for ID | --since-peer ID] | bundle import FILE",
-	    "carry entries on a USB stick" },
+	    N_("carry entries on a USB stick") },
 	{ "add", cmd_add, CLI_DAEMON, "add TYPE key=value ...",
-	    "add a contact, meeting or referral" },
-	{ "edit", cmd_edit, CLI_DAEMON, "edit ID key=value ...", "change fields of a record" },
-	{ "remove", cmd_remove, CLI_DAEMON, "remove ID", "remove a record (tombstone)" },
+	    N_("add a contact, meeting or referral") },
+	{ "edit", cmd_edit, CLI_DAEMON, "edit ID key=value ...", N_("change fields of a record") },
+	{ "remove", cmd_remove, CLI_DAEMON, "remove ID", N_("remove a record (tombstone)") },
 	{ "erase", cmd_erase, CLI_DAEMON, "erase ID",
-	    "erase a record's content for good" },
-	{ "show", cmd_show, CLI_DAEMON, "show ID", "show one record" },
-	{ "history", cmd_history, CLI_DAEMON, "history ID", "who changed a record, when" },
+	    N_("erase a record's content for good") },
+	{ "show", cmd_show, CLI_DAEMON, "show ID", N_("show one record") },
+	{ "history", cmd_history, CLI_DAEMON, "history ID", N_("who changed a record, when") },
 	{ "list", cmd_list, CLI_DAEMON,
 	    "list [TYPE] [--lang L] [--category C] [--upcoming] [--all]",
-	    "list records" },
-	{ "search", cmd_search, CLI_DAEMON, "search TEXT", "find records by text" },
+	    N_("list records") },
+	{ "search", cmd_search, CLI_DAEMON, "search TEXT", N_("find records by text") },
 	{ "export", cmd_export, CLI_LOCAL, "export --format ics|vcf|csv|json [TYPE] [-o FILE]",
-	    "write records for other programs" },
+	    N_("write records for other programs") },
 	{ "import", cmd_import, CLI_LOCAL, "import FILE [--type TYPE] [--skip-bad]",
-	    "add records from a CSV or vCard file" },
-	{ "log", cmd_log, CLI_DAEMON, "log [--author ID]", "show the entries of the logs" },
+	    N_("add records from a CSV or vCard file") },
+	{ "log", cmd_log, CLI_DAEMON, "log [--author ID]", N_("show the entries of the logs") },
 	{ "verify", cmd_verify, CLI_DAEMON, "verify",
-	    "check every signature, chain and body hash" },
-	{ "reindex", cmd_reindex, CLI_LOCAL, "reindex", "rebuild the views from the logs" },
+	    N_("check every signature, chain and body hash") },
+	{ "reindex", cmd_reindex, CLI_LOCAL, "reindex", N_("rebuild the views from the logs") },
 	{ "compact", cmd_compact, CLI_LOCAL, "compact",
-	    "rewrite the store without free space" },
+	    N_("rewrite the store without free space") },
 	{ "serve", cmd_serve, CLI_NEVER,
 	    "serve [--listen ADDR:PORT | --no-listen] [--no-discovery]",
-	    "run the node: find members on the local network, sync with "
-	    "peers, live" },
+	    N_("run the node: find members on the local network, sync with "
+	    "peers, live") },
 	{ "peer", cmd_peer, CLI_DAEMON,
 	    "peer add HOST:PORT | peer list | peer remove HOST:PORT",
-	    "known peers the node dials" },
+	    N_("known peers the node dials") },
 	{ "sync", cmd_sync, CLI_DAEMON, "sync [HOST:PORT]",
-	    "sync once with a peer (or every known peer) and exit" },
-	{ "status", cmd_status, CLI_DAEMON, "status [--json]", "this node, its peers and alerts" },
+	    N_("sync once with a peer (or every known peer) and exit") },
+	{ "status", cmd_status, CLI_DAEMON, "status [--json]", N_("this node, its peers and alerts") },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -75,14 +75,15 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: dugnad [--dir DIR] [--json] COMMAND [ARGS]\n"
-		   "       dugnad --version | --help\n\n"
-		   "commands:\n");
+	fprintf(f, _("usage: dugnad [--dir DIR] [--json] COMMAND [ARGS]\n"
+		     "       dugnad --version | --help\n\n"
+		     "commands:\n"));
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nRun 'dugnad COMMAND --help' for a command's options.\n"
-		   "The data directory is --dir, else $DUGNAD_DIR, else "
-		   "$XDG_DATA_HOME/dugnad,\nelse ~/.local/share/dugnad.\n");
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+		    _(commands[i].summary));
+	fprintf(f, _("\nRun 'dugnad COMMAND --help' for a command's options.\n"
+		     "The data directory is --dir, else $DUGNAD_DIR, else "
+		     "$XDG_DATA_HOME/dugnad,\nelse ~/.local/share/dugnad.\n"));
 }
 
 /* LMDB reads the store through a memory map and trusts its page
@@ -108,9 +109,12 @@ catch_faults(const struct cli *c)
 	struct sigaction sa;
 	int n;
 
-	n = snprintf(fault_msg, sizeof fault_msg, "dugnad: %s: stopped while "
-	    "reading the store in %s: it looks damaged; run 'dugnad verify' "
-	    "and restore it from a backup or a peer\n", c->cmd, c->dir);
+	n = snprintf(fault_msg, sizeof fault_msg, "dugnad: %s: ", c->cmd);
+	if (n > 0 && (size_t)n < sizeof fault_msg)
+		n += snprintf(fault_msg + n, sizeof fault_msg - (size_t)n,
+		    _("stopped while reading the store in %s: it looks "
+		      "damaged; run 'dugnad verify' and restore it from a "
+		      "backup or a peer\n"), c->dir);
 	fault_len = n < 0 ? 0 : (size_t)n < sizeof fault_msg ? (size_t)n :
 	    sizeof fault_msg - 1;
 	memset(&sa, 0, sizeof sa);
@@ -141,7 +145,8 @@ cli_want_help(const struct cli *c, int argc, char **argv)
 	 * (it lists a type's fields). */
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 			    strcmp(argv[1], "--help") == 0)) {
-		printf("usage: dugnad %s\n%s\n", cmd->usage, cmd->summary);
+		printf(_("usage: dugnad %s\n%s\n"), cmd->usage,
+		    _(cmd->summary));
 		return true;
 	}
 	return false;
@@ -253,7 +258,7 @@ capture_end(struct capture *k, struct core_buf *into)
 
 int
 cli_daemon_run(void *ctx, struct store_node *n, int argc, char **argv,
-    bool json, struct core_buf *out, struct core_buf *err)
+    bool json, const char *lang, struct core_buf *out, struct core_buf *err)
 {
 	const struct cli *base = ctx;
 	const struct cli_cmd *cmd;
@@ -261,13 +266,16 @@ cli_daemon_run(void *ctx, struct store_node *n, int argc, char **argv,
 	struct cli c;
 	int rc;
 
+	cli_i18n_use(lang);
 	cmd = find_cmd(argv[0]);
 	/* sync is the daemon's own (NET_CTL_SYNC): run as a command it
 	 * would start a second loop inside this one */
 	if (cmd == NULL || cmd->via != CLI_DAEMON ||
 	    strcmp(cmd->name, "sync") == 0) {
-		core_buf_printf(err, "dugnad: '%.40s' cannot run through the "
-		    "daemon\n", argv[0]);
+		core_buf_printf(err, "dugnad: ");
+		core_buf_printf(err, _("'%.40s' cannot run through the "
+				       "daemon\n"), argv[0]);
+		cli_i18n_use(NULL);
 		return EXIT_USAGE;
 	}
 	c = *base;
@@ -275,15 +283,18 @@ cli_daemon_run(void *ctx, struct store_node *n, int argc, char **argv,
 	c.json = json;
 	c.cmd = cmd->name;
 	c.shared = n;
+	rc = EXIT_OSERR;
 	if (capture_start(&ko, 1) != 0)
-		return EXIT_OSERR;
+		goto out;
 	if (capture_start(&ke, 2) != 0) {
 		capture_end(&ko, out);
-		return EXIT_OSERR;
+		goto out;
 	}
 	rc = cmd->fn(&c, argc, argv);
 	capture_end(&ke, err);
 	capture_end(&ko, out);
+out:
+	cli_i18n_use(NULL); /* the daemon's log speaks its own language */
 	return rc;
 }
 
@@ -308,7 +319,7 @@ forward(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 	if (strcmp(cmd->name, "sync") == 0)
 		net_ctl_req_sync(&req, argc > 1 ? argv[1] : NULL);
 	else
-		net_ctl_req_run(&req, c->json, argc, argv);
+		net_ctl_req_run(&req, c->json, cli_i18n_lang(), argc, argv);
 	rc = net_ctl_call(c->dir, &req, &resp);
 	if (rc == 0)
 		rc = net_ctl_answer_decode((uint8_t *)resp.data, resp.len,
@@ -325,8 +336,8 @@ forward(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 		status = EXIT_NOPERM;
 	} else if (rc != 0) {
 		cli_err(c, "the running 'dugnad serve' did not answer (%s); "
-			   "stop it and try again", dg_strerror(rc == DG_EDECODE ?
-			   DG_EPROTO : rc));
+			   "stop it and try again", _(dg_strerror(rc == DG_EDECODE ?
+			   DG_EPROTO : rc)));
 		status = EXIT_UNAVAIL;
 	} else {
 		fwrite(o, 1, olen, stdout);
@@ -359,11 +370,16 @@ main(int argc, char **argv)
 	const char *dir = NULL;
 	int i, rc;
 
-	setlocale(LC_ALL, "");
 	memset(&c, 0, sizeof c);
 	c.cmd = "dugnad";
+	if (cli_i18n_init() != 0) {
+		fprintf(stderr, "dugnad: DUGNAD_LOCALEDIR must be an absolute "
+				"path of at most 4000 bytes\n");
+		return EXIT_USAGE;
+	}
 	if (sodium_init() < 0) {
-		fprintf(stderr, "dugnad: cannot initialise libsodium\n");
+		fprintf(stderr, "dugnad: %s\n",
+		    _("cannot initialise libsodium"));
 		return EXIT_SOFTWARE;
 	}
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -381,8 +397,9 @@ main(int argc, char **argv)
 			printf("dugnad %s\n", DUGNAD_VERSION);
 			return EXIT_OK;
 		} else {
-			fprintf(stderr, "dugnad: unknown option '%s'; run "
-					"'dugnad --help'\n", argv[i]);
+			fprintf(stderr, "dugnad: ");
+			fprintf(stderr, _("unknown option '%s'; run 'dugnad "
+					  "--help'\n"), argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -392,8 +409,9 @@ main(int argc, char **argv)
 	}
 	cmd = find_cmd(argv[i]);
 	if (cmd == NULL) {
-		fprintf(stderr, "dugnad: unknown command '%s'; run 'dugnad "
-				"--help' for the list\n", argv[i]);
+		fprintf(stderr, "dugnad: ");
+		fprintf(stderr, _("unknown command '%s'; run 'dugnad --help' "
+				  "for the list\n"), argv[i]);
 		return EXIT_USAGE;
 	}
 	c.cmd = cmd->name;

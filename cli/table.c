@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/i18n.h"
 #include "core/err.h"
 #include "core/text.h"
 
@@ -14,7 +15,7 @@ cli_table_init(struct cli_table *t, size_t ncols, const char *const *head)
 	memset(t, 0, sizeof *t);
 	t->ncols = ncols < CLI_TABLE_COLS ? ncols : CLI_TABLE_COLS;
 	for (i = 0; i < t->ncols; i++) {
-		t->head[i] = head[i];
+		t->head[i] = _(head[i]);
 		t->maxw[i] = 40;
 	}
 }

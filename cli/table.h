@@ -21,7 +21,7 @@ struct cli_table {
 };
 
 void cli_table_init(struct cli_table *t, size_t ncols,
-    const char *const *head);
+    const char *const *head);  /* English, marked N_(): translated here */
 /* Adds a row (cells copied; NULL prints as empty). */
 void cli_table_row(struct cli_table *t, const char *const *cells);
 /* Prints the header and rows; long cells are cut with an ellipsis.

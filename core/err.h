@@ -41,7 +41,8 @@ enum dg_err {
 	DG_ENET = -26,      /* network error (unreachable, connection refused) */
 };
 
-/* Returns a static, lowercase description of code (never NULL). */
+/* Returns a static, lowercase English description of code (never NULL);
+ * marked for translation: cli/ prints _(dg_strerror(code)). */
 const char *dg_strerror(int code);
 
 #endif

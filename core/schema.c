@@ -2,49 +2,52 @@
 
 #include <string.h>
 
+/* Marks the labels for translation (xgettext); cli/ translates them. */
+#define N_(s) s
+
 static const struct core_fdef contact_fields[] = {
-	{ "name", CORE_FT_TEXT, true, true, "full name" },
-	{ "lang", CORE_FT_LANGS, false, false, "languages (e.g. nb,so)" },
-	{ "phone", CORE_FT_PHONE, false, false, "phone number" },
-	{ "email", CORE_FT_EMAIL, false, false, "e-mail address" },
-	{ "org", CORE_FT_TEXT, true, false, "organisation" },
-	{ "role", CORE_FT_TEXT, true, false, "role" },
-	{ "area", CORE_FT_TEXT, true, false, "area or district" },
-	{ "note", CORE_FT_TEXT, true, false, "note" },
+	{ "name", CORE_FT_TEXT, true, true, N_("full name") },
+	{ "lang", CORE_FT_LANGS, false, false, N_("languages (e.g. nb,so)") },
+	{ "phone", CORE_FT_PHONE, false, false, N_("phone number") },
+	{ "email", CORE_FT_EMAIL, false, false, N_("e-mail address") },
+	{ "org", CORE_FT_TEXT, true, false, N_("organisation") },
+	{ "role", CORE_FT_TEXT, true, false, N_("role") },
+	{ "area", CORE_FT_TEXT, true, false, N_("area or district") },
+	{ "note", CORE_FT_TEXT, true, false, N_("note") },
 };
 
 static const struct core_fdef meeting_fields[] = {
-	{ "title", CORE_FT_TEXT, true, true, "title" },
-	{ "organiser", CORE_FT_TEXT, true, false, "organiser" },
-	{ "lang", CORE_FT_LANGS, false, false, "languages (e.g. nb,so)" },
+	{ "title", CORE_FT_TEXT, true, true, N_("title") },
+	{ "organiser", CORE_FT_TEXT, true, false, N_("organiser") },
+	{ "lang", CORE_FT_LANGS, false, false, N_("languages (e.g. nb,so)") },
 	{ "starts", CORE_FT_DATETIME, false, true,
-	    "start (2026-12-04T18:00+01:00)" },
-	{ "tz", CORE_FT_TZ, false, false, "time zone (e.g. Europe/Oslo)" },
-	{ "duration", CORE_FT_DURATION, false, false, "duration (90m, 1h30m, 2h, 1:30)" },
+	    N_("start (2026-12-04T18:00+01:00)") },
+	{ "tz", CORE_FT_TZ, false, false, N_("time zone (e.g. Europe/Oslo)") },
+	{ "duration", CORE_FT_DURATION, false, false, N_("duration (90m, 1h30m, 2h, 1:30)") },
 	{ "repeat", CORE_FT_REPEAT, false, false,
-	    "recurrence (weekly, weekly:tu,th, every 2 weeks...)" },
-	{ "until", CORE_FT_DATE, false, false, "last date (2027-06-30)" },
-	{ "place", CORE_FT_TEXT, true, false, "place or address" },
-	{ "link", CORE_FT_URL, false, false, "online link" },
-	{ "capacity", CORE_FT_INT, false, false, "capacity (people)" },
-	{ "contact", CORE_FT_TEXT, true, false, "contact person" },
-	{ "description", CORE_FT_TEXT, true, false, "description" },
+	    N_("recurrence (weekly, weekly:tu,th, every 2 weeks...)") },
+	{ "until", CORE_FT_DATE, false, false, N_("last date (2027-06-30)") },
+	{ "place", CORE_FT_TEXT, true, false, N_("place or address") },
+	{ "link", CORE_FT_URL, false, false, N_("online link") },
+	{ "capacity", CORE_FT_INT, false, false, N_("capacity (people)") },
+	{ "contact", CORE_FT_TEXT, true, false, N_("contact person") },
+	{ "description", CORE_FT_TEXT, true, false, N_("description") },
 };
 
 static const struct core_fdef referral_fields[] = {
-	{ "name", CORE_FT_TEXT, true, true, "service name" },
+	{ "name", CORE_FT_TEXT, true, true, N_("service name") },
 	{ "category", CORE_FT_CATEGORIES, false, false,
-	    "category (health, violence, addiction, ...)" },
-	{ "helps", CORE_FT_TEXT, true, false, "what they help with" },
-	{ "lang", CORE_FT_LANGS, false, false, "languages offered" },
-	{ "phone", CORE_FT_PHONE, false, false, "phone number" },
-	{ "email", CORE_FT_EMAIL, false, false, "e-mail address" },
-	{ "address", CORE_FT_TEXT, true, false, "address" },
-	{ "web", CORE_FT_URL, false, false, "web site" },
-	{ "hours", CORE_FT_TEXT, true, false, "opening hours" },
-	{ "cost", CORE_FT_TEXT, true, false, "cost" },
-	{ "area", CORE_FT_TEXT, true, false, "area served" },
-	{ "note", CORE_FT_TEXT, true, false, "note" },
+	    N_("category (health, violence, addiction, ...)") },
+	{ "helps", CORE_FT_TEXT, true, false, N_("what they help with") },
+	{ "lang", CORE_FT_LANGS, false, false, N_("languages offered") },
+	{ "phone", CORE_FT_PHONE, false, false, N_("phone number") },
+	{ "email", CORE_FT_EMAIL, false, false, N_("e-mail address") },
+	{ "address", CORE_FT_TEXT, true, false, N_("address") },
+	{ "web", CORE_FT_URL, false, false, N_("web site") },
+	{ "hours", CORE_FT_TEXT, true, false, N_("opening hours") },
+	{ "cost", CORE_FT_TEXT, true, false, N_("cost") },
+	{ "area", CORE_FT_TEXT, true, false, N_("area served") },
+	{ "note", CORE_FT_TEXT, true, false, N_("note") },
 };
 
 const char *const core_schema_categories[] = {
@@ -82,9 +85,9 @@ const char *
 core_schema_rtype_name(enum core_rtype t)
 {
 	switch (t) {
-	case CORE_RT_CONTACT: return "contact";
-	case CORE_RT_MEETING: return "meeting";
-	case CORE_RT_REFERRAL: return "referral";
+	case CORE_RT_CONTACT: return N_("contact");
+	case CORE_RT_MEETING: return N_("meeting");
+	case CORE_RT_REFERRAL: return N_("referral");
 	}
 	return "?";
 }

@@ -39,7 +39,8 @@ struct core_fdef {
 	enum core_ftype type;
 	bool translatable; /* accepts name@LANG */
 	bool required;     /* must be set when a record is added */
-	const char *label; /* short English description for prompts */
+	const char *label; /* short English description for prompts; cli/
+			    * prints _(label) */
 };
 
 /* Limits on what a record may hold; documented in doc/protocol.md. */

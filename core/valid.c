@@ -21,39 +21,41 @@
 #define INT_MAX_VALUE 1000000
 
 /* Each message names the form we expect, so the user can fix the value
- * without reading the manual. */
-#define MSG_LIMIT "use at most 4096 bytes"
-#define MSG_UTF8 "use UTF-8 text"
-#define MSG_CONTROL "remove control characters; only new lines and tabs " \
-	"are allowed"
-#define MSG_ONELINE "use one line without tabs or control characters"
-#define MSG_TEXT "enter some text"
-#define MSG_LANGS "use language tags separated by commas, like " \
-	"nb,so,ar or zh-Hant-TW"
-#define MSG_PHONE "use a phone number of 3 to 20 digits, like " \
-	"+47 22 33 44 55"
-#define MSG_EMAIL "use an e-mail address like name@example.org"
-#define MSG_EMAIL_LONG "use an e-mail address of at most 254 bytes"
-#define MSG_URL "use a web address starting with http:// or https://, " \
-	"like https://example.org"
-#define MSG_URL_USER "remove the user name from the web address, like " \
-	"https://example.org"
-#define MSG_URL_LONG "use a web address of at most 2048 bytes"
-#define MSG_DATETIME "use a date and time with a time zone offset, like " \
-	"2026-12-04T18:00+01:00"
-#define MSG_DATE "use a date like 2026-12-24"
-#define MSG_DATE_DAY "no such date; use a real date, like 2026-12-24"
-#define MSG_TZ "use a time zone name like Europe/Oslo or UTC"
-#define MSG_DURATION "use a duration from 1 minute to 1 week, like 90m, " \
-	"1h30m or 1:30"
-#define MSG_REPEAT "use a recurrence like weekly, weekly/2, weekly:tu,th " \
-	"or monthly:1tu"
-#define MSG_INT "use a whole number from 0 to 1000000"
-#define MSG_TYPE "unknown field type"
+ * without reading the manual.  N_() marks them for translation
+ * (xgettext); cli/ translates them. */
+#define N_(s) s
+#define MSG_LIMIT N_("use at most 4096 bytes")
+#define MSG_UTF8 N_("use UTF-8 text")
+#define MSG_CONTROL N_("remove control characters; only new lines and tabs " \
+	"are allowed")
+#define MSG_ONELINE N_("use one line without tabs or control characters")
+#define MSG_TEXT N_("enter some text")
+#define MSG_LANGS N_("use language tags separated by commas, like " \
+	"nb,so,ar or zh-Hant-TW")
+#define MSG_PHONE N_("use a phone number of 3 to 20 digits, like " \
+	"+47 22 33 44 55")
+#define MSG_EMAIL N_("use an e-mail address like name@example.org")
+#define MSG_EMAIL_LONG N_("use an e-mail address of at most 254 bytes")
+#define MSG_URL N_("use a web address starting with http:// or https://, " \
+	"like https://example.org")
+#define MSG_URL_USER N_("remove the user name from the web address, like " \
+	"https://example.org")
+#define MSG_URL_LONG N_("use a web address of at most 2048 bytes")
+#define MSG_DATETIME N_("use a date and time with a time zone offset, like " \
+	"2026-12-04T18:00+01:00")
+#define MSG_DATE N_("use a date like 2026-12-24")
+#define MSG_DATE_DAY N_("no such date; use a real date, like 2026-12-24")
+#define MSG_TZ N_("use a time zone name like Europe/Oslo or UTC")
+#define MSG_DURATION N_("use a duration from 1 minute to 1 week, like 90m, " \
+	"1h30m or 1:30")
+#define MSG_REPEAT N_("use a recurrence like weekly, weekly/2, weekly:tu,th " \
+	"or monthly:1tu")
+#define MSG_INT N_("use a whole number from 0 to 1000000")
+#define MSG_TYPE N_("unknown field type")
 
 /* Compared by address in write_why, which appends the list. */
 static const char msg_categories[] =
-    "use categories separated by commas from: ";
+    N_("use categories separated by commas from: ");
 
 /* ASCII only, whatever the locale: these read formats, not prose. */
 #define is_digit(c) ((c) >= '0' && (c) <= '9')

@@ -19,13 +19,14 @@
 #include "core/mp.h"
 
 void
-net_ctl_req_run(struct core_buf *out, bool json, int argc, char *const *argv)
+net_ctl_req_run(struct core_buf *out, bool json, const char *lang, int argc,
+    char *const *argv)
 {
 	msgpack_packer pk;
 	int i;
 
 	core_mp_packer(&pk, out);
-	msgpack_pack_array(&pk, 3);
+	msgpack_pack_array(&pk, 4);
 	core_mp_str(&pk, "run");
 	if (json)
 		msgpack_pack_true(&pk);
@@ -34,6 +35,7 @@ net_ctl_req_run(struct core_buf *out, bool json, int argc, char *const *argv)
 	msgpack_pack_array(&pk, (uint32_t)argc);
 	for (i = 0; i < argc; i++)
 		core_mp_str(&pk, argv[i]);
+	core_mp_str(&pk, lang);
 }
 
 static const char *const kinds[] = { NULL, "run", "status", "sync",
@@ -131,11 +133,22 @@ net_ctl_req_decode(const uint8_t *p, size_t len, struct net_ctl_req *r)
 	if (u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size == 0)
 		goto out;
 	a = u.data.via.array.ptr;
-	if (str_is(&a[0], "run") && u.data.via.array.size == 3) {
+	if (str_is(&a[0], "run") && (u.data.via.array.size == 3 ||
+					  u.data.via.array.size == 4)) {
 		if (a[1].type != MSGPACK_OBJECT_BOOLEAN ||
 		    a[2].type != MSGPACK_OBJECT_ARRAY ||
 		    a[2].via.array.size == 0)
 			goto out;
+		/* the language is a hint: one that is too long is refused,
+		 * its characters are the daemon's to check */
+		if (u.data.via.array.size == 4) {
+			if (a[3].type != MSGPACK_OBJECT_STR ||
+			    a[3].via.str.size > NET_CTL_LANG_MAX)
+				goto out;
+			r->lang = copy_str(&a[3]);
+			if (r->lang == NULL)
+				goto out;
+		}
 		args = &a[2];
 		r->kind = NET_CTL_RUN;
 		r->json = a[1].via.boolean;
@@ -184,6 +197,7 @@ net_ctl_req_fini(struct net_ctl_req *r)
 		free(r->argv);
 	}
 	free(r->addr);
+	free(r->lang);
 	memset(r, 0, sizeof *r);
 }
 

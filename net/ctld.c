@@ -113,11 +113,13 @@ net_ctld_answer_sync(struct net_node *nn, struct net_dial *d, int rc, const char
 			continue;
 		c->waiting = NULL;
 		if (rc == 0) {
-			snprintf(msg, sizeof msg, "in sync with %s\n", d->addr);
+			snprintf(msg, sizeof msg, D_("in sync with %s\n"),
+			    d->addr);
 			ctl_answer_text(c, 0, msg, NULL);
 		} else {
 			snprintf(msg, sizeof msg, "dugnad: sync: %s: %s\n",
-			    d->addr, text && text[0] ? text : dg_strerror(rc));
+			    d->addr, text && text[0] ? text :
+			    D_(dg_strerror(rc)));
 			ctl_answer_text(c, rc == DG_EREFUSED ||
 			    rc == DG_EPERM ? 77 : rc == DG_EPROTO ? 76 : 69,
 			    NULL, msg);
@@ -137,22 +139,22 @@ ctl_request(struct ctl_conn *c, const uint8_t *p, size_t len)
 	int status;
 
 	if (net_ctl_req_decode(p, len, &r) != 0) {
-		ctl_answer_text(c, 76, NULL, "dugnad: malformed control "
-		    "request\n");
+		ctl_answer_text(c, 76, NULL, D_("dugnad: malformed control "
+						"request\n"));
 		return;
 	}
 	c->busy = true;
 	switch (r.kind) {
 	case NET_CTL_RUN:
 		if (nn->cfg.run == NULL) {
-			ctl_answer_text(c, 69, NULL, "dugnad: the daemon does "
-			    "not run commands\n");
+			ctl_answer_text(c, 69, NULL, D_("dugnad: the daemon "
+				"does not run commands\n"));
 			break;
 		}
 		core_buf_init(&out);
 		core_buf_init(&err);
 		status = nn->cfg.run(nn->cfg.ctx, nn->store, r.argc, r.argv,
-		    r.json, &out, &err);
+		    r.json, r.lang != NULL ? r.lang : "", &out, &err);
 		ctl_answer(c, status, out.data, out.len, err.data, err.len);
 		core_buf_fini(&out);
 		core_buf_fini(&err);
@@ -184,25 +186,25 @@ ctl_request(struct ctl_conn *c, const uint8_t *p, size_t len)
 				}
 			}
 			net_node_tick(nn);
-			ctl_answer_text(c, 0, "asked every known peer to "
-			    "sync\n", NULL);
+			ctl_answer_text(c, 0, D_("asked every known peer to "
+						 "sync\n"), NULL);
 			break;
 		}
 		if (core_addr_parse(r.addr, host, &port) != 0) {
-			ctl_answer_text(c, 64, NULL, "dugnad: sync: the address "
-			    "must be HOST:PORT\n");
+			ctl_answer_text(c, 64, NULL, D_("dugnad: sync: the "
+				"address must be HOST:PORT\n"));
 			break;
 		}
 		d = net_node_add_dial(nn, r.addr, false);
 		if (d == NULL) {
-			ctl_answer_text(c, 71, NULL, "dugnad: sync: out of "
-			    "memory\n");
+			ctl_answer_text(c, 71, NULL, D_("dugnad: sync: out of "
+				"memory\n"));
 			break;
 		}
 		if (d->sess != NULL && d->sess->state == SESS_OPEN &&
 		    d->sess->live) {
-			ctl_answer_text(c, 0, "already connected and in "
-			    "sync\n", NULL);
+			ctl_answer_text(c, 0, D_("already connected and in "
+						 "sync\n"), NULL);
 			break;
 		}
 		c->waiting = d;

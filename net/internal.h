@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libintl.h>
 #include <uv.h>
 
 #include "core/addr.h"
@@ -16,6 +17,11 @@
 #include "net/node.h"
 #include "net/noise.h"
 #include "store/node.h"
+
+/* The daemon's log speaks the user's language (cli/i18n.h): net_node_log
+ * translates its format; D_() translates a text given as an argument
+ * (dg_strerror's).  What goes over the wire stays English. */
+#define D_(s) dgettext("dugnad", s)
 
 #define NET_WIRE_MAX (NET_FRAME_MAX + 16) /* ciphertext of a frame */
 #define NET_HS_TIMEOUT_MS 10000   /* the whole handshake */

@@ -50,7 +50,7 @@ net_node_log(struct net_node *nn, const char *fmt, ...)
 	if (nn->cfg.log == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	vsnprintf(line, sizeof line, D_(fmt), ap);
 	va_end(ap);
 	nn->cfg.log(nn->cfg.ctx, line);
 }
@@ -312,7 +312,7 @@ note_result(struct net_node *nn, const char *addr, const uint8_t *node,
 
 	if (rc != 0 && rc != DG_ENOTFOUND)
 		net_node_log(nn, "cannot note the sync with %s: %s", addr,
-		    dg_strerror(rc));
+		    D_(dg_strerror(rc)));
 }
 
 void
@@ -326,7 +326,7 @@ net_node_sess_done(struct net_node *nn, struct net_sess *s)
 	if (s->opened != 0 && !nn->stopping && !(nn->once && s->why == 0))
 		net_node_log(nn, "disconnected from %s%s%s: %s", s->addr,
 		    name[0] ? " " : "", name,
-		    s->why_text[0] ? s->why_text : dg_strerror(s->why));
+		    s->why_text[0] ? s->why_text : D_(dg_strerror(s->why)));
 	if (s->again)
 		return; /* a one-shot sync connecting again (sess_synced) */
 	/* A refused first message may only mean the peer lacks this

@@ -293,7 +293,7 @@ net_repl_flush(struct net_sess *s)
 	net_repl_pending_free(s);
 	if (rc != 0) {
 		net_node_log(nn, "cannot store what %s sent: %s", net_sess_who(s, name),
-		    dg_strerror(rc));
+		    D_(dg_strerror(rc)));
 		if (s->state != SESS_CLOSING)
 			net_sess_close(s, rc, "cannot store the entries");
 		return;
@@ -564,7 +564,7 @@ net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 	}
 	if (rc != 0) {
 		net_node_log(nn, "%s sent a malformed message (%s); disconnected",
-		    net_sess_who(s, name), dg_strerror(rc));
+		    net_sess_who(s, name), D_(dg_strerror(rc)));
 		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "malformed message");
 		sodium_memzero(frame, len);
 		free(frame);

@@ -247,7 +247,7 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		rc = net_noise_read2(s->hs, p, len, s->peer);
 		if (rc != 0) {
 			net_node_log(nn, "handshake with %s failed: %s", s->addr,
-			    dg_strerror(rc));
+			    D_(dg_strerror(rc)));
 			return DG_EPROTO;
 		}
 		s->has_peer = true;
@@ -286,7 +286,7 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		rc = net_noise_read3(s->hs, p, len, s->peer);
 		if (rc != 0) {
 			net_node_log(nn, "handshake from %s failed: %s", s->addr,
-			    dg_strerror(rc));
+			    D_(dg_strerror(rc)));
 			return DG_EPROTO;
 		}
 		s->has_peer = true;

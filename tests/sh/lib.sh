@@ -18,6 +18,11 @@ trap 'rm -rf "$TMP"' EXIT
 export HOME="$TMP/home"
 mkdir -p "$HOME"
 unset DUGNAD_DIR XDG_DATA_HOME DUGNAD_MAP_SIZE
+# Messages in English whatever the tester's language; a test of another
+# language sets LANG (t_i18n.sh).  The catalogs are the build's.
+unset LANGUAGE LC_ALL LC_MESSAGES
+export LANG=C.UTF-8
+export DUGNAD_LOCALEDIR="$(cd "$(dirname "$DUGNAD_BIN")" && pwd)/locale"
 export DUGNAD_PASSPHRASE="correct horse battery"
 export TZ=Europe/Oslo
 OUT="$TMP/out"

@@ -1,0 +1,151 @@
+/* tests/unit/test_ctl.c - net/ctl.c: the control socket's requests
+ * round-trip, with and without the caller's language; a request from an
+ * older client (no language) is still read; a language that is too
+ * long, not a string or has a NUL inside is refused. */
+#include <stdint.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "core/buf.h"
+#include "core/mp.h"
+#include "net/ctl.h"
+#include "tests/unit/t.h"
+
+/* ["run", false, ["list"], lang] with lang packed by put_lang. */
+static void
+pack_run(struct core_buf *b, int nitems, void (*put_lang)(msgpack_packer *))
+{
+	msgpack_packer pk;
+
+	core_buf_init(b);
+	core_mp_packer(&pk, b);
+	msgpack_pack_array(&pk, (size_t)nitems);
+	core_mp_str(&pk, "run");
+	msgpack_pack_false(&pk);
+	msgpack_pack_array(&pk, 1);
+	core_mp_str(&pk, "list");
+	if (put_lang != NULL)
+		put_lang(&pk);
+}
+
+static void
+lang_long(msgpack_packer *pk)
+{
+	char s[NET_CTL_LANG_MAX + 2];
+
+	memset(s, 'n', sizeof s - 1);
+	s[sizeof s - 1] = '\0';
+	core_mp_str(pk, s);
+}
+
+static void
+lang_max(msgpack_packer *pk)
+{
+	char s[NET_CTL_LANG_MAX + 1];
+
+	memset(s, 'n', sizeof s - 1);
+	s[sizeof s - 1] = '\0';
+	core_mp_str(pk, s);
+}
+
+static void
+lang_int(msgpack_packer *pk)
+{
+	msgpack_pack_int(pk, 7);
+}
+
+static void
+lang_nul(msgpack_packer *pk)
+{
+	msgpack_pack_str(pk, 4);
+	msgpack_pack_str_body(pk, "nb\0x", 4);
+}
+
+static int
+decode(const struct core_buf *b, struct net_ctl_req *r)
+{
+	return net_ctl_req_decode((const uint8_t *)b->data, b->len, r);
+}
+
+static void
+test_run_round_trip(void)
+{
+	char *argv[] = { "show", "abcd" };
+	struct core_buf b;
+	struct net_ctl_req r;
+
+	core_buf_init(&b);
+	net_ctl_req_run(&b, true, "nb_NO.UTF-8", 2, argv);
+	T_EQ_INT(decode(&b, &r), 0);
+	T_EQ_INT(r.kind, NET_CTL_RUN);
+	T_ASSERT(r.json);
+	T_EQ_INT(r.argc, 2);
+	T_EQ_STR(r.argv[0], "show");
+	T_EQ_STR(r.argv[1], "abcd");
+	T_ASSERT(r.argv[2] == NULL);
+	T_EQ_STR(r.lang, "nb_NO.UTF-8");
+	net_ctl_req_fini(&r);
+	T_ASSERT(r.lang == NULL && r.argv == NULL);
+	core_buf_fini(&b);
+
+	/* English: an empty language */
+	core_buf_init(&b);
+	net_ctl_req_run(&b, false, "", 2, argv);
+	T_EQ_INT(decode(&b, &r), 0);
+	T_EQ_STR(r.lang, "");
+	net_ctl_req_fini(&r);
+	core_buf_fini(&b);
+}
+
+static void
+test_run_without_lang(void)
+{
+	struct core_buf b;
+	struct net_ctl_req r;
+
+	pack_run(&b, 3, NULL);
+	T_EQ_INT(decode(&b, &r), 0);
+	T_EQ_INT(r.kind, NET_CTL_RUN);
+	T_EQ_INT(r.argc, 1);
+	T_ASSERT(r.lang == NULL);
+	net_ctl_req_fini(&r);
+	core_buf_fini(&b);
+}
+
+static void
+test_run_bad_lang(void)
+{
+	struct core_buf b;
+	struct net_ctl_req r;
+	msgpack_packer pk;
+
+	pack_run(&b, 4, lang_max);
+	T_EQ_INT(decode(&b, &r), 0);
+	T_EQ_INT(strlen(r.lang), NET_CTL_LANG_MAX);
+	net_ctl_req_fini(&r);
+	core_buf_fini(&b);
+
+	pack_run(&b, 4, lang_long);
+	T_EQ_INT(decode(&b, &r), DG_EDECODE);
+	T_ASSERT(r.argv == NULL && r.lang == NULL);
+	core_buf_fini(&b);
+
+	pack_run(&b, 4, lang_int);
+	T_EQ_INT(decode(&b, &r), DG_EDECODE);
+	core_buf_fini(&b);
+
+	pack_run(&b, 4, lang_nul); /* the text check refuses the NUL */
+	T_EQ_INT(decode(&b, &r), DG_EUTF8);
+	core_buf_fini(&b);
+
+	/* five items: not a request */
+	pack_run(&b, 5, lang_max);
+	core_mp_packer(&pk, &b);
+	msgpack_pack_nil(&pk);
+	T_EQ_INT(decode(&b, &r), DG_EDECODE);
+	core_buf_fini(&b);
+}
+
+T_MAIN(T_CASE(test_run_round_trip), T_CASE(test_run_without_lang),
+    T_CASE(test_run_bad_lang))
