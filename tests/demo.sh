@@ -16,6 +16,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 BIN="$(cd "$(dirname "$0")/.." && pwd)/$BUILD/dugnad"
+# the messages in your language (LANG), from this build's catalogs
+export DUGNAD_LOCALEDIR="$(cd "$(dirname "$BIN")" && pwd)/locale"
 export DUGNAD_PASSPHRASE="demo passphrase"   # scripts may set it; people type it
 export TZ=Europe/Oslo
 if [ -t 1 ]; then B=$(printf '\033[1m') N=$(printf '\033[0m'); else B= N=; fi
@@ -53,7 +55,9 @@ on() { n=$1; shift; printf '\n%s[%s]$ dugnad %s%s\n' "$B" "$n" "$*" "$N"; \
 	"$BIN" --dir "$D/$n" "$@"; }
 # Starts `dugnad serve` for node $1 on a free port; sets PORT.
 serve() {
-	"$BIN" --dir "$D/$1" serve --listen 127.0.0.1:0 2>"$D/$1.log" &
+	# its log is read here for the port: in English
+	LC_ALL=C "$BIN" --dir "$D/$1" serve --listen 127.0.0.1:0 \
+		2>"$D/$1.log" &
 	PIDS="$PIDS $!"
 	i=0
 	until PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' \
