@@ -235,13 +235,14 @@ enum dt_res {
 static const char *const dt_why[] = {
 	[DT_OK] = "",
 	[DT_FORM] = MSG_DATETIME,
-	[DT_DAY] = "no such date; use a real date, like 2026-12-04T18:00+01:00",
-	[DT_TIME] = "use a time from 00:00 to 23:59:59, like "
-	    "2026-12-04T18:00+01:00",
-	[DT_NOOFFSET] = "add a time zone offset, like 2026-12-04T18:00+01:00 "
-	    "or 2026-12-04T17:00Z",
-	[DT_OFFSET] = "use a time zone offset from -23:59 to +23:59, like "
-	    "+01:00",
+	[DT_DAY] = N_("no such date; use a real date, like "
+		      "2026-12-04T18:00+01:00"),
+	[DT_TIME] = N_("use a time from 00:00 to 23:59:59, like "
+		       "2026-12-04T18:00+01:00"),
+	[DT_NOOFFSET] = N_("add a time zone offset, like "
+			   "2026-12-04T18:00+01:00 or 2026-12-04T17:00Z"),
+	[DT_OFFSET] = N_("use a time zone offset from -23:59 to +23:59, "
+			 "like +01:00"),
 };
 
 /* "YYYY-MM-DD" at the start of s[0..len). */

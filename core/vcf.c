@@ -14,6 +14,11 @@
 #include "core/text.h"
 #include "core/valid.h"
 
+/* Marks texts for translation (xgettext); cli/ translates the reasons.
+ * The literal reasons given to fail() and bad() are found by their
+ * names (Makefile, pot). */
+#define N_(s) s
+
 #define VCF_FOLD 75                       /* octets per line, RFC 6350 3.2 */
 #define VCF_LINE_MAX (CORE_VALUE_MAX * 2) /* one unfolded property line */
 #define VCF_PREF_NONE 101                 /* below every PREF (1..100) */
@@ -410,9 +415,9 @@ has_qp(const char *s, size_t n)
 	return false;
 }
 
-static const char qp_why[] = "quoted-printable text (vCard 2.1) is not "
-                             "supported: export the contacts as vCard 3.0 "
-                             "or 4.0";
+static const char qp_why[] = N_("quoted-printable text (vCard 2.1) is not "
+				"supported: export the contacts as vCard "
+				"3.0 or 4.0");
 
 /* Reads the next property, unfolded, into p->buf, and sets *k to its
  * index in props, or -1 for a property dugnad does not read.  Those
@@ -799,9 +804,9 @@ handle(struct vparse *p, int k, core_vcf_card_fn fn, void *ctx)
 	    !lower_eq(pr.value, pr.vlen, "4.0"))
 		return bad(p,
 		    lower_eq(pr.value, pr.vlen, "2.1")
-		        ? "vCard 2.1 is not supported: export the contacts "
-		          "as vCard 3.0 or 4.0"
-		        : "unknown vCard version (3.0 and 4.0 are read)");
+		        ? N_("vCard 2.1 is not supported: export the "
+			     "contacts as vCard 3.0 or 4.0")
+		        : N_("unknown vCard version (3.0 and 4.0 are read)"));
 	if (k < 0 || kind == K_VERSION)
 		return 0;
 	return field_prop(p, k);
