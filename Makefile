@@ -100,7 +100,8 @@ POT_SRC = $(sort $(wildcard cli/*.[ch] net/*.c) core/err.c core/valid.c \
 # the file readers' reasons: the text given to their fail() and bad()
 POT_READERS = core/csv.c core/vcf.c
 XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
-	--keyword=_ --keyword=N_ --keyword=D_ --keyword=cli_err:2 \
+	--keyword=_ --keyword=N_ --keyword=D_ --keyword=dngettext:2,3 \
+	--keyword=cli_err:2 \
 	--keyword=cli_fail:3 --keyword=net_node_log:2 \
 	--flag=cli_err:2:c-format --flag=net_node_log:2:c-format \
 	--package-name=dugnad '--msgid-bugs-address=the dugnad project' --no-location --sort-output

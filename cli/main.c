@@ -37,7 +37,7 @@ static const struct cli_cmd commands[] = {
 	{ "add", cmd_add, CLI_DAEMON, "add TYPE key=value ...",
 	    N_("add a contact, meeting or referral") },
 	{ "edit", cmd_edit, CLI_DAEMON, "edit ID key=value ...", N_("change fields of a record") },
-	{ "remove", cmd_remove, CLI_DAEMON, "remove ID", N_("remove a record (tombstone)") },
+	{ "remove", cmd_remove, CLI_DAEMON, "remove ID", N_("remove a record (marked removed for everyone)") },
 	{ "erase", cmd_erase, CLI_DAEMON, "erase ID",
 	    N_("erase a record's content for good") },
 	{ "show", cmd_show, CLI_DAEMON, "show ID", N_("show one record") },

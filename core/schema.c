@@ -25,7 +25,8 @@ static const struct core_fdef meeting_fields[] = {
 	{ "tz", CORE_FT_TZ, false, false, N_("time zone (e.g. Europe/Oslo)") },
 	{ "duration", CORE_FT_DURATION, false, false, N_("duration (90m, 1h30m, 2h, 1:30)") },
 	{ "repeat", CORE_FT_REPEAT, false, false,
-	    N_("recurrence (weekly, weekly:tu,th, every 2 weeks...)") },
+	    N_("recurrence (weekly, weekly/2 for every other week, "
+	       "weekly:tu,th, monthly:1tu)") },
 	{ "until", CORE_FT_DATE, false, false, N_("last date (2027-06-30)") },
 	{ "place", CORE_FT_TEXT, true, false, N_("place or address") },
 	{ "link", CORE_FT_URL, false, false, N_("online link") },

@@ -653,8 +653,14 @@ net_disc_start(struct net_node *nn)
 	d->on = true;
 	(void)uv_timer_start(&d->timer, on_beacon_timer,
 	    randombytes_uniform(1000), 0);
-	net_node_log(nn, "discovery on UDP port %d%s", NET_DISC_PORT,
-	    !d->has6 ? " (IPv4 only)" : !d->has4 ? " (IPv6 only)" : "");
+	if (!d->has6)
+		net_node_log(nn, "discovery on UDP port %d (IPv4 only)",
+		    NET_DISC_PORT);
+	else if (!d->has4)
+		net_node_log(nn, "discovery on UDP port %d (IPv6 only)",
+		    NET_DISC_PORT);
+	else
+		net_node_log(nn, "discovery on UDP port %d", NET_DISC_PORT);
 }
 
 void

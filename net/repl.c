@@ -310,8 +310,9 @@ net_repl_flush(struct net_sess *s)
 			net_sess_refuse(s, NET_ERR_BAD_ENTRIES, DG_EPROTO,
 			    "forged or broken entries");
 	} else if (rep.refused > 0) {
-		net_node_log(nn, "refused %zu entries from %s: %s", rep.refused,
-		    net_sess_who(s, name), rep.first_problem);
+		net_node_log(nn, dngettext("dugnad", "refused %zu entry from "
+		    "%s: %s", "refused %zu entries from %s: %s", rep.refused),
+		    rep.refused, net_sess_who(s, name), rep.first_problem);
 	}
 	if (rep.entries > 0 || rep.members_changed)
 		net_node_changed(nn);
