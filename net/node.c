@@ -818,8 +818,10 @@ on_signal(uv_signal_t *sig, int signum)
 {
 	struct net_node *nn = sig->data;
 
-	net_node_log(nn, "%s: stopping", signum == SIGINT ? "interrupted" :
-	    "terminated");
+	if (signum == SIGINT)
+		net_node_log(nn, "interrupted: stopping");
+	else
+		net_node_log(nn, "terminated: stopping");
 	uv_stop(&nn->loop);
 }
 
