@@ -129,11 +129,25 @@ cli_fields_key(enum core_rtype t, const char *key, size_t klen, char *out,
 	return canon_key(t, key, klen, out, &def, why, whylen);
 }
 
+/* core's reason for a bad value, translated: a whole text as it is; the
+ * one for categories is a start and the names (which stay English, as
+ * they are typed). */
+static const char *
+reason_text(const char *reason, char *buf, size_t cap)
+{
+	size_t n = strlen(core_valid_msg_categories);
+
+	if (strncmp(reason, core_valid_msg_categories, n) != 0)
+		return _(reason);
+	snprintf(buf, cap, "%s%s", _(core_valid_msg_categories), reason + n);
+	return buf;
+}
+
 static int
 canon_value(const struct core_fdef *def, const char *key, const char *value,
     const char *tz, char **out, char *why, size_t whylen)
 {
-	char reason[512], fixed[64], zone[64];
+	char reason[512], shown[512], fixed[64], zone[64];
 	struct core_datetime w;
 	int rc, off;
 
@@ -178,8 +192,9 @@ canon_value(const struct core_fdef *def, const char *key, const char *value,
 		return EXIT_OSERR;
 	}
 	if (rc != 0) {
-		snprintf(why, whylen, "%s: %s", key,
-		    reason[0] ? reason : dg_strerror(rc));
+		snprintf(why, whylen, "%s: %s", key, reason[0] ?
+		    reason_text(reason, shown, sizeof shown) :
+		    _(dg_strerror(rc)));
 		return EXIT_DATA;
 	}
 	/* core/ checks a zone name's shape; only the system knows it. */

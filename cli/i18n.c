@@ -140,7 +140,7 @@ cli_i18n_init(void)
 const char *
 cli_i18n_lang(void)
 {
-	return own;
+	return own[0] != '\0' ? own : "C";
 }
 
 void
@@ -150,6 +150,10 @@ cli_i18n_use(const char *lang)
 
 	if (lang == NULL || lang[0] == '\0' || !lang_ok(lang)) {
 		apply(own);
+		return;
+	}
+	if (is_c_locale(lang)) {
+		apply("");
 		return;
 	}
 	snprintf(list, sizeof list, "%s", lang);

@@ -22,12 +22,13 @@
  * an absolute path of at most 4000 bytes (English is spoken then). */
 int cli_i18n_init(void);
 
-/* The language this process speaks ("" for English), sent to a running
- * daemon so that it answers in it. */
+/* The language this process speaks (a LANGUAGE list, "C" for English),
+ * sent to a running daemon so that it answers in it. */
 const char *cli_i18n_lang(void);
 
-/* In the daemon: speak lang (from a request) until the next call;
- * NULL or "" is the daemon's own language. */
+/* In the daemon: speak lang (from a request) until the next call; "C"
+ * is English, NULL, "" or a text that is not a language list is the
+ * daemon's own language. */
 void cli_i18n_use(const char *lang);
 
 #endif

@@ -56,6 +56,7 @@
 /* Compared by address in write_why, which appends the list. */
 static const char msg_categories[] =
     N_("use categories separated by commas from: ");
+const char *const core_valid_msg_categories = msg_categories;
 
 /* ASCII only, whatever the locale: these read formats, not prose. */
 #define is_digit(c) ((c) >= '0' && (c) <= '9')

@@ -40,6 +40,10 @@
 #include "core/schema.h"
 
 
+/* The start of the reason for a bad category, which the list of
+ * categories follows (cli/ translates the start, the names stay). */
+extern const char *const core_valid_msg_categories;
+
 /* Validates in (NUL-terminated, from a user or file) as a value of type
  * t and returns its canonical form in *canon (owned, free()).  On error
  * writes a short English reason naming the expected form to why (may be

@@ -33,8 +33,8 @@ struct net_node;
 
 /* Runs a command forwarded over the control socket with the daemon's
  * unlocked node: argv (argc items, borrowed for the call), the global
- * --json flag and the language the caller speaks (a LANGUAGE list, ""
- * for the daemon's own); writes what the command printed into out and
+ * --json flag and the language the caller speaks (a LANGUAGE list, "C"
+ * for English, "" for the daemon's own); writes what the command printed into out and
  * err and returns its exit status. */
 typedef int (*net_run_fn)(void *ctx, struct store_node *n, int argc,
     char **argv, bool json, const char *lang, struct core_buf *out,
