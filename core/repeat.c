@@ -638,3 +638,30 @@ core_repeat_next(const struct core_repeat *r, int64_t start, int offset_min,
 	*next = day * DAY_SECS + tod - off;
 	return 0;
 }
+
+int
+core_repeat_expand(const struct core_repeat *r, int64_t start, int offset_min,
+    int64_t until, int64_t from, int64_t to, int64_t *out, size_t cap,
+    size_t *n)
+{
+	int64_t after = from, t;
+	int rc;
+
+	*n = 0;
+	while (after < to) {
+		rc = core_repeat_next(r, start, offset_min, until, after, &t);
+		if (rc == DG_ENOTFOUND)
+			return 0;
+		if (rc != 0)
+			return rc;
+		if (t >= to)
+			return 0;
+		if (*n == cap)
+			return DG_ELIMIT;
+		out[(*n)++] = t;
+		/* t <= T_MAX, so this cannot overflow, and each step moves
+		 * past the occurrence just found. */
+		after = t + 1;
+	}
+	return 0;
+}

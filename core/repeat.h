@@ -66,4 +66,15 @@ void core_repeat_rrule(const struct core_repeat *r, const char *until_utc,
 int core_repeat_next(const struct core_repeat *r, int64_t start,
     int offset_min, int64_t until, int64_t after, int64_t *next) DG_WUR;
 
+/* The occurrences of the same series (arguments as core_repeat_next)
+ * that start in [from, to), in order, written to out (cap entries,
+ * borrowed for the call); *n is the number written.  The work is
+ * bounded by cap, whatever the rule and the window: returns 0,
+ * DG_ELIMIT when more than cap occurrences fall in the window (the
+ * first cap are written), or DG_EINVAL as core_repeat_next.  A series
+ * that ended, or starts after the window, gives 0 with *n = 0. */
+int core_repeat_expand(const struct core_repeat *r, int64_t start,
+    int offset_min, int64_t until, int64_t from, int64_t to, int64_t *out,
+    size_t cap, size_t *n) DG_WUR;
+
 #endif

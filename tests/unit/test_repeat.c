@@ -435,7 +435,101 @@ test_next_against_naive(void)
 	}
 }
 
+/* The window holds what core_repeat_next finds, no more, and the cap
+ * bounds the work whatever the rule. */
+static void
+test_expand(void)
+{
+	struct core_repeat r;
+	int64_t out[400], start, from, to;
+	size_t n;
+
+	/* Twice a week, two weeks: four meetings; 18:00 at +01:00. */
+	T_EQ_INT(core_repeat_parse("weekly:tu,th", &r), 0);
+	start = ts("2026-09-01T18:00+01:00");
+	from = ts("2026-11-23T00:00+01:00");
+	to = ts("2026-12-07T00:00+01:00");
+	T_EQ_INT(core_repeat_expand(&r, start, 60, INT64_MAX, from, to, out,
+	    400, &n), 0);
+	T_EQ_INT(n, 4);
+	T_EQ_INT(out[0], ts("2026-11-24T18:00+01:00"));
+	T_EQ_INT(out[1], ts("2026-11-26T18:00+01:00"));
+	T_EQ_INT(out[2], ts("2026-12-01T18:00+01:00"));
+	T_EQ_INT(out[3], ts("2026-12-03T18:00+01:00"));
+	/* to is excluded, from included. */
+	T_EQ_INT(core_repeat_expand(&r, start, 60, INT64_MAX,
+	    ts("2026-11-24T18:00+01:00"), ts("2026-12-01T18:00+01:00"), out,
+	    400, &n), 0);
+	T_EQ_INT(n, 2);
+	T_EQ_INT(out[0], ts("2026-11-24T18:00+01:00"));
+
+	/* The series' last date ends it inside the window. */
+	T_EQ_INT(core_repeat_expand(&r, start, 60,
+	    ts("2026-11-26T23:59:59+01:00"), from, to, out, 400, &n), 0);
+	T_EQ_INT(n, 2);
+	/* A series that ended before the window, or starts after it. */
+	T_EQ_INT(core_repeat_expand(&r, start, 60,
+	    ts("2026-10-01T23:59:59+01:00"), from, to, out, 400, &n), 0);
+	T_EQ_INT(n, 0);
+	T_EQ_INT(core_repeat_expand(&r, ts("2027-01-05T18:00+01:00"), 60,
+	    INT64_MAX, from, to, out, 400, &n), 0);
+	T_EQ_INT(n, 0);
+	/* The start is the first occurrence even off the rule's days. */
+	T_EQ_INT(core_repeat_expand(&r, ts("2026-11-23T10:00+01:00"), 60,
+	    INT64_MAX, from, to, out, 400, &n), 0);
+	T_EQ_INT(n, 5);
+	T_EQ_INT(out[0], ts("2026-11-23T10:00+01:00"));
+	T_EQ_INT(out[1], ts("2026-11-24T10:00+01:00"));
+
+	/* A one-off meeting: inside the window or not at all. */
+	T_EQ_INT(core_repeat_expand(NULL, ts("2026-11-30T12:00Z"), 0,
+	    INT64_MAX, from, to, out, 400, &n), 0);
+	T_EQ_INT(n, 1);
+	T_EQ_INT(out[0], ts("2026-11-30T12:00Z"));
+	T_EQ_INT(core_repeat_expand(NULL, ts("2026-11-20T12:00Z"), 0,
+	    INT64_MAX, from, to, out, 400, &n), 0);
+	T_EQ_INT(n, 0);
+
+	/* Daily over 52 weeks: 364 fit in 364, not in 100; the first 100
+	 * are the right ones. */
+	T_EQ_INT(core_repeat_parse("daily", &r), 0);
+	to = from + INT64_C(52) * 7 * 86400;
+	T_EQ_INT(core_repeat_expand(&r, start, 60, INT64_MAX, from, to, out,
+	    364, &n), 0);
+	T_EQ_INT(n, 364);
+	T_EQ_INT(out[363], ts("2027-11-21T18:00+01:00"));
+	T_EQ_INT(core_repeat_expand(&r, start, 60, INT64_MAX, from, to, out,
+	    100, &n), DG_ELIMIT);
+	T_EQ_INT(n, 100);
+	T_EQ_INT(out[99], ts("2027-03-02T18:00+01:00"));
+	T_EQ_INT(core_repeat_expand(&r, start, 60, INT64_MAX, from, to, out,
+	    0, &n), DG_ELIMIT);
+	T_EQ_INT(n, 0);
+	/* An empty or reversed window. */
+	T_EQ_INT(core_repeat_expand(&r, start, 60, INT64_MAX, to, from, out,
+	    400, &n), 0);
+	T_EQ_INT(n, 0);
+
+	/* Monthly, the last Friday, across a year end. */
+	T_EQ_INT(core_repeat_parse("monthly:-1fr", &r), 0);
+	T_EQ_INT(core_repeat_expand(&r, ts("2026-01-30T17:00+01:00"), 60,
+	    INT64_MAX, ts("2026-11-01T00:00+01:00"),
+	    ts("2027-03-01T00:00+01:00"), out, 400, &n), 0);
+	T_EQ_INT(n, 4);
+	T_EQ_INT(out[0], ts("2026-11-27T17:00+01:00"));
+	T_EQ_INT(out[1], ts("2026-12-25T17:00+01:00"));
+	T_EQ_INT(out[2], ts("2027-01-29T17:00+01:00"));
+	T_EQ_INT(out[3], ts("2027-02-26T17:00+01:00"));
+
+	/* Bad input is refused, not expanded. */
+	T_EQ_INT(core_repeat_expand(&r, start, 1440, INT64_MAX, from, to, out,
+	    400, &n), DG_EINVAL);
+	r.interval = 0;
+	T_EQ_INT(core_repeat_expand(&r, start, 60, INT64_MAX, from, to, out,
+	    400, &n), DG_EINVAL);
+}
+
 T_MAIN(T_CASE(test_parse_forms), T_CASE(test_parse_invalid),
     T_CASE(test_rrule), T_CASE(test_next_weekly), T_CASE(test_next_monthly),
     T_CASE(test_next_until), T_CASE(test_next_far),
-    T_CASE(test_next_against_naive))
+    T_CASE(test_next_against_naive), T_CASE(test_expand))
