@@ -337,6 +337,87 @@ cli_tz_offset(const char *tzid, const struct core_datetime *wall,
 	return with_zone(tzid, offset_fn, &a);
 }
 
+struct resolve_args {
+	const struct core_datetime *walls;
+	size_t n;
+	int64_t *out;
+	int *offset;
+};
+
+static int
+gmtoff_at(int64_t t, long *off)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if ((int64_t)tt != t || localtime_r(&tt, &tm) == NULL)
+		return DG_EINVAL;
+	*off = tm.tm_gmtoff;
+	return 0;
+}
+
+/* The offsets a zone has around a wall-clock time are the ones in force
+ * a day before and a day after it (real zones change at most a few times
+ * a year); each that maps the wall time back onto itself is a reading
+ * of it.  Two readings: the fold, take the earlier instant.  None: the
+ * gap, take the offset from before. */
+static int
+resolve_one(const struct core_datetime *wall, int64_t *out, int *offset)
+{
+	struct core_datetime w = *wall;
+	long cand[3], got;
+	int64_t base, t, best = 0;
+	int i, rc, found = 0, bestoff = 0;
+
+	w.offset_min = 0;
+	base = core_datetime_to_unix(&w);
+	if ((rc = gmtoff_at(base - 86400, &cand[0])) != 0 ||
+	    (rc = gmtoff_at(base, &cand[1])) != 0 ||
+	    (rc = gmtoff_at(base + 86400, &cand[2])) != 0)
+		return rc;
+	for (i = 0; i < 3; i++) {
+		t = base - cand[i];
+		if ((rc = gmtoff_at(t, &got)) != 0)
+			return rc;
+		if (got != cand[i] || (found && t >= best))
+			continue;
+		best = t;
+		bestoff = (int)(cand[i] / 60);
+		found = 1;
+	}
+	if (!found) {
+		best = base - cand[0];
+		bestoff = (int)(cand[0] / 60);
+	}
+	*out = best;
+	*offset = bestoff;
+	return 0;
+}
+
+static int
+resolve_fn(void *ctx)
+{
+	struct resolve_args *a = ctx;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < a->n; i++) {
+		rc = resolve_one(&a->walls[i], &a->out[i], &a->offset[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+cli_tz_resolve(const char *tzid, const struct core_datetime *walls,
+    size_t n, int64_t *out, int *offset)
+{
+	struct resolve_args a = { walls, n, out, offset };
+
+	return with_zone(tzid, resolve_fn, &a);
+}
+
 static int
 copy_name(const char *name, char *out, size_t cap)
 {
@@ -402,4 +483,54 @@ cli_tz_local(char *out, size_t cap)
 		fclose(f);
 	}
 	return copy_name("UTC", out, cap);
+}
+
+/* A POSIX TZ rule starts with a zone abbreviation (three letters or
+ * more, or <...>) and an offset: "CET-1CEST,M3.5.0,M10.5.0/3",
+ * "<+03>-3", "EST5EDT". */
+static bool
+posix_rule(const char *s)
+{
+	size_t n = 0;
+
+	if (s[0] == '<') {
+		while (s[n] != '\0' && s[n] != '>')
+			n++;
+		if (s[n] != '>')
+			return false;
+		n++;
+	} else {
+		while ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z'))
+			n++;
+		if (n < 3)
+			return false;
+	}
+	if (s[n] == '+' || s[n] == '-')
+		n++;
+	return s[n] >= '0' && s[n] <= '9';
+}
+
+int
+cli_tz_env_check(void)
+{
+	const char *env = getenv("TZ"), *name;
+	const char *p;
+
+	if (env == NULL || env[0] == '\0')
+		return 0;
+	if (strlen(env) >= TZID_MAX + 20)
+		return DG_EINVAL;
+	name = env[0] == ':' ? env + 1 : env;
+	if (name[0] == '/') {
+		p = after_zoneinfo(name);
+		if (p == NULL || !tzid_valid(p))
+			return DG_ENOTFOUND;
+		return zone_exists(p) ? 0 : DG_ENOTFOUND;
+	}
+	if (tzid_valid(name) && zone_exists(name))
+		return 0;
+	if (env[0] != ':' && posix_rule(name))
+		return 0;
+	/* glibc would silently read such a name as UTC */
+	return tzid_valid(name) ? DG_ENOTFOUND : DG_EINVAL;
 }

@@ -41,4 +41,23 @@ int cli_tz_local(char *out, size_t cap) DG_WUR;
 int cli_tz_offset(const char *tzid, const struct core_datetime *wall,
     int *offset_min) DG_WUR;
 
+/* The instants of n wall-clock times (walls[i], offset_min ignored) in
+ * zone tzid, as RFC 5545 reads a DTSTART;TZID: a time that exists twice
+ * (the autumn change) is the first of the two, and a time in the
+ * spring-forward gap is taken with the offset before the gap (02:30 on
+ * the day clocks go from 02:00 to 03:00 is 03:30 summer time).
+ * Writes out[i] (Unix seconds) and offset[i] (minutes east of UTC in
+ * force then); both arrays are the caller's, n entries.  Loads the
+ * zone once for all n.  Returns 0, DG_EINVAL (malformed tzid),
+ * DG_ENOTFOUND (no such zone) or DG_ENOMEM. */
+int cli_tz_resolve(const char *tzid, const struct core_datetime *walls,
+    size_t n, int64_t *out, int *offset) DG_WUR;
+
+/* Checks the TZ environment variable that local time follows: unset,
+ * empty, a POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3") or the name of a
+ * zone file is 0; a zone name (":Name", or one with a '/') for which
+ * there is no zone file, which the C library would silently take for
+ * UTC, is DG_ENOTFOUND; a malformed or overlong one DG_EINVAL. */
+int cli_tz_env_check(void) DG_WUR;
+
 #endif
