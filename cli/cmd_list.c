@@ -8,29 +8,21 @@
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "cli/tz.h"
+#include "cli/upcoming.h"
 #include "core/json.h"
-#include "core/repeat.h"
 #include "core/text.h"
 #include "core/valid.h"
 
-struct item {
-	struct core_record r;
-	int64_t next; /* upcoming: the next start */
-	int offset;   /* upcoming: its UTC offset in minutes */
-};
-
 struct pick {
-	struct item *items;
+	struct core_record *items;
 	size_t n, cap;
 	/* filters */
 	enum core_rtype type; /* 0 = all */
 	const char *lang;
 	const char *category;
 	char *needle; /* folded search text */
-	bool upcoming;
-	bool all; /* include removed */
-	int64_t now;
-	int err;
+	int weeks; /* --upcoming: weeks shown (0: not upcoming) */
+	bool all;  /* include removed */
 };
 
 /* True if the comma list has item, or an item that starts with item
@@ -76,70 +68,13 @@ matches_text(const struct core_record *r, const char *needle)
 	return found;
 }
 
-/* Next start of a meeting at or after now; false when none.  A series
- * repeats on the wall clock of its time zone (as DTSTART;TZID does in
- * the ICS export), so each occurrence found on the start's fixed offset
- * is moved to the zone's offset on its own date. */
-static bool
-next_start(const struct core_record *r, int64_t now, int64_t *next,
-    int *offset)
-{
-	struct core_datetime dt, w;
-	struct core_repeat rep;
-	const char *starts = core_record_get(r, "starts");
-	const char *repeat = core_record_get(r, "repeat");
-	const char *u = core_record_get(r, "until");
-	const char *tz = core_record_get(r, "tz");
-	int64_t end = INT64_MAX, after, t, real;
-	int tries, off;
-
-	if (starts == NULL || core_valid_datetime_parse(starts, &dt) != 0)
-		return false;
-	if (u != NULL && strlen(u) == 10) {
-		memset(&w, 0, sizeof w);
-		w.year = atoi(u);
-		w.month = atoi(u + 5);
-		w.day = atoi(u + 8);
-		w.hour = 23;
-		w.min = 59;
-		w.sec = 59;
-		w.offset_min = dt.offset_min;
-		end = core_datetime_to_unix(&w);
-	}
-	if (repeat != NULL && core_repeat_parse(repeat, &rep) != 0)
-		return false;
-	/* Offsets of one zone differ by a few hours at most. */
-	after = now - 4 * 3600;
-	for (tries = 0; tries < 16; tries++) {
-		if (core_repeat_next(repeat ? &rep : NULL,
-			core_datetime_to_unix(&dt), dt.offset_min, end, after,
-			&t) != 0)
-			return false;
-		real = t;
-		off = dt.offset_min;
-		core_datetime_from_unix(t, dt.offset_min, &w);
-		if (tz != NULL && cli_tz_offset(tz, &w, &off) == 0) {
-			w.offset_min = off;
-			real = core_datetime_to_unix(&w);
-		}
-		if (real >= now) {
-			*next = real;
-			*offset = off;
-			return true;
-		}
-		after = t + 1;
-	}
-	return false;
-}
-
 static int
 pick_one(void *ctx, const struct core_rstate *s)
 {
 	struct pick *p = ctx;
 	struct core_record r;
 	const char *v;
-	int64_t next = 0;
-	int offset = 0, rc;
+	int rc;
 	void *grown;
 
 	if (s->erased || s->type == 0 || (s->removed && !p->all))
@@ -159,8 +94,6 @@ pick_one(void *ctx, const struct core_rstate *s)
 		core_record_fini(&r);
 		return rc;
 	}
-	if (p->upcoming && !next_start(&r, p->now, &next, &offset))
-		goto skip;
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 32;
 		grown = realloc(p->items, p->cap * sizeof *p->items);
@@ -168,9 +101,7 @@ pick_one(void *ctx, const struct core_rstate *s)
 			goto nomem;
 		p->items = grown;
 	}
-	p->items[p->n].r = r;
-	p->items[p->n].offset = offset;
-	p->items[p->n++].next = next;
+	p->items[p->n++] = r;
 	return 0;
 nomem:
 	core_record_fini(&r);
@@ -188,18 +119,16 @@ title_of(const struct core_record *r)
 	return v ? v : "";
 }
 
-/* Sorting: by next start (0 unless --upcoming), then type, then title
- * (folded, so case and accents do not split the order), then id. */
+/* Sorting: by type, then title (folded, so case and accents do not split
+ * the order), then id.  The upcoming view sorts by time, then in this
+ * order. */
 static int
 by_title(const void *a, const void *b)
 {
-	const struct item *ia = a, *ib = b;
-	const struct core_record *x = &ia->r, *y = &ib->r;
+	const struct core_record *x = a, *y = b;
 	char *fx = NULL, *fy = NULL;
 	int c;
 
-	if (ia->next != ib->next)
-		return ia->next < ib->next ? -1 : 1;
 	if (x->type != y->type)
 		return x->type < y->type ? -1 : 1;
 	if (core_text_fold(title_of(x), strlen(title_of(x)), &fx) != 0 ||
@@ -212,57 +141,47 @@ by_title(const void *a, const void *b)
 	return c ? c : memcmp(x->id, y->id, sizeof x->id);
 }
 
-static void
-fmt_next(int64_t t, int offset_min, char *out, size_t cap)
-{
-	struct core_datetime d;
-	static const char *const wd[] = { "Mon", "Tue", "Wed", "Thu", "Fri",
-		"Sat", "Sun" };
-
-	core_datetime_from_unix(t, offset_min, &d);
-	snprintf(out, cap, "%s %04d-%02d-%02d %02d:%02d",
-	    wd[core_datetime_weekday(d.year, d.month, d.day)], d.year, d.month,
-	    d.day, d.hour, d.min);
-}
-
 static int
 print_table(const struct pick *p)
 {
-	static const char *const h_all[] = { "ID", "TYPE", "NAME", "LANG" };
-	static const char *const h_con[] = { "ID", "NAME", "PHONE", "LANG",
-		"ORG" };
-	static const char *const h_mee[] = { "ID", "TITLE", "STARTS", "REPEAT",
-		"LANG", "PLACE" };
-	static const char *const h_up[] = { "ID", "NEXT", "TITLE", "LANG",
-		"PLACE" };
-	static const char *const h_ref[] = { "ID", "NAME", "CATEGORY", "LANG",
-		"PHONE" };
+	/* Column headings are read by people; the field names in
+	 * --json and key=value are not translated. */
+	static const char *const h_all[] = { N_("ID"), N_("TYPE"),
+		N_("NAME"), N_("LANG") };
+	static const char *const h_con[] = { N_("ID"), N_("NAME"),
+		N_("PHONE"), N_("LANG"), N_("ORG") };
+	static const char *const h_mee[] = { N_("ID"), N_("TITLE"),
+		N_("STARTS"), N_("REPEAT"), N_("LANG"), N_("PLACE") };
+	static const char *const h_ref[] = { N_("ID"), N_("NAME"),
+		N_("CATEGORY"), N_("LANG"), N_("PHONE") };
+	const char *const *h;
+	const char *head[6];
 	struct cli_table t;
 	const struct core_record *r;
-	char sh[16], next[40];
-	size_t i;
+	char sh[16];
+	size_t i, nh;
 	int rc;
 
-	if (p->upcoming)
-		cli_table_init(&t, 5, h_up);
-	else if (p->type == CORE_RT_CONTACT)
-		cli_table_init(&t, 5, h_con);
-	else if (p->type == CORE_RT_MEETING)
-		cli_table_init(&t, 6, h_mee);
-	else if (p->type == CORE_RT_REFERRAL)
-		cli_table_init(&t, 5, h_ref);
-	else
-		cli_table_init(&t, 4, h_all);
+	if (p->type == CORE_RT_CONTACT) {
+		h = h_con;
+		nh = 5;
+	} else if (p->type == CORE_RT_MEETING) {
+		h = h_mee;
+		nh = 6;
+	} else if (p->type == CORE_RT_REFERRAL) {
+		h = h_ref;
+		nh = 5;
+	} else {
+		h = h_all;
+		nh = 4;
+	}
+	for (i = 0; i < nh; i++)
+		head[i] = _(h[i]);
+	cli_table_init(&t, nh, head);
 	for (i = 0; i < p->n; i++) {
-		r = &p->items[i].r;
+		r = &p->items[i];
 		cli_short_rid(r->id, sh);
-		if (p->upcoming) {
-			fmt_next(p->items[i].next, p->items[i].offset, next,
-			    sizeof next);
-			cli_table_row(&t, (const char *const[]){ sh, next,
-			    title_of(r), core_record_get(r, "lang"),
-			    core_record_get(r, "place") });
-		} else if (p->type == CORE_RT_CONTACT) {
+		if (p->type == CORE_RT_CONTACT) {
 			cli_table_row(&t, (const char *const[]){ sh, title_of(r),
 			    core_record_get(r, "phone"),
 			    core_record_get(r, "lang"), core_record_get(r, "org") });
@@ -299,7 +218,6 @@ run(struct cli *c, struct pick *p)
 	rc = cli_open(c, true, &n);
 	if (rc != 0)
 		goto out;
-	p->now = (int64_t)time(NULL);
 	rc = store_node_records(n, pick_one, p);
 	cli_close(c, n);
 	if (rc != 0) {
@@ -308,24 +226,27 @@ run(struct cli *c, struct pick *p)
 	}
 	if (p->n > 1)
 		qsort(p->items, p->n, sizeof *p->items, by_title);
-	if (c->json) {
+	if (p->weeks > 0) {
+		rc = cli_upcoming_show(c, p->items, p->n, (int64_t)time(NULL),
+		    p->weeks);
+	} else if (c->json) {
 		core_buf_init(&b);
 		core_buf_ch(&b, '[');
 		for (i = 0; i < p->n; i++) {
 			core_buf_str(&b, i ? ",\n" : "\n");
-			core_json_record(&b, &p->items[i].r);
+			core_json_record(&b, &p->items[i]);
 		}
 		core_buf_str(&b, p->n ? "\n]\n" : "]\n");
 		rc = cli_write_out(c, &b);
 		core_buf_fini(&b);
 	} else if (p->n == 0) {
-		printf("no records\n");
+		printf("%s\n", _("no records"));
 	} else if ((rc = print_table(p)) != 0) {
 		rc = cli_fail(c, rc, "cannot list the records");
 	}
 out:
 	for (i = 0; i < p->n; i++)
-		core_record_fini(&p->items[i].r);
+		core_record_fini(&p->items[i]);
 	free(p->items);
 	free(p->needle);
 	return rc;
@@ -341,12 +262,32 @@ opt_value(const struct cli *c, int argc, char **argv, int *i)
 	return argv[++*i];
 }
 
+/* --weeks N: 1..CLI_UPCOMING_WEEKS_MAX, decimal digits only. */
+static int
+parse_weeks(const char *s, int *out)
+{
+	int v = 0;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9' || i >= 3)
+			return DG_EINVAL;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (i == 0 || v < 1 || v > CLI_UPCOMING_WEEKS_MAX)
+		return DG_EINVAL;
+	*out = v;
+	return 0;
+}
+
 int
 cmd_list(struct cli *c, int argc, char **argv)
 {
 	struct pick p;
 	char tag[64];
-	int i;
+	const char *weeks = NULL;
+	bool upcoming = false;
+	int i, rc;
 
 	memset(&p, 0, sizeof p);
 	for (i = 1; i < argc; i++) {
@@ -363,7 +304,10 @@ cmd_list(struct cli *c, int argc, char **argv)
 			if ((p.category = opt_value(c, argc, argv, &i)) == NULL)
 				return EXIT_USAGE;
 		} else if (strcmp(argv[i], "--upcoming") == 0) {
-			p.upcoming = true;
+			upcoming = true;
+		} else if (strcmp(argv[i], "--weeks") == 0) {
+			if ((weeks = opt_value(c, argc, argv, &i)) == NULL)
+				return EXIT_USAGE;
 		} else if (strcmp(argv[i], "--all") == 0) {
 			p.all = true;
 		} else if (argv[i][0] != '-' && p.type == 0 &&
@@ -372,17 +316,46 @@ cmd_list(struct cli *c, int argc, char **argv)
 		} else {
 			cli_err(c, "unknown argument '%.40s'; usage: dugnad "
 				   "list [contacts|meetings|referrals] [--lang L] "
-				   "[--category C] [--upcoming] [--all]", argv[i]);
+				   "[--category C] [--all] | list meetings --upcoming "
+				   "[--weeks N] [--lang L]", argv[i]);
 			return EXIT_USAGE;
 		}
 	}
-	if (p.upcoming) {
-		if (p.type != 0 && p.type != CORE_RT_MEETING) {
-			cli_err(c, "--upcoming lists meetings only");
-			return EXIT_USAGE;
-		}
-		p.type = CORE_RT_MEETING;
+	if (weeks != NULL && !upcoming) {
+		cli_err(c, "--weeks goes with --upcoming: dugnad list meetings "
+			   "--upcoming --weeks N");
+		return EXIT_USAGE;
 	}
+	if (!upcoming)
+		return run(c, &p);
+	if (p.type != 0 && p.type != CORE_RT_MEETING) {
+		cli_err(c, "--upcoming lists meetings only");
+		return EXIT_USAGE;
+	}
+	if (p.category != NULL) {
+		cli_err(c, "--category is for referrals; --upcoming lists "
+			   "meetings (use --lang to choose among them)");
+		return EXIT_USAGE;
+	}
+	if (p.all) {
+		cli_err(c, "--upcoming shows meetings that will take place, "
+			   "never removed ones; leave out --all");
+		return EXIT_USAGE;
+	}
+	p.weeks = CLI_UPCOMING_WEEKS;
+	if (weeks != NULL && parse_weeks(weeks, &p.weeks) != 0) {
+		cli_err(c, "--weeks: '%.40s' is not a number of weeks from 1 "
+			   "to %d", weeks, CLI_UPCOMING_WEEKS_MAX);
+		return EXIT_USAGE;
+	}
+	rc = cli_tz_env_check();
+	if (rc != 0) {
+		cli_err(c, "TZ is '%.60s', which is no time zone on this "
+			   "computer; set it to one such as Europe/Oslo, or unset "
+			   "it", getenv("TZ"));
+		return EXIT_USAGE;
+	}
+	p.type = CORE_RT_MEETING;
 	return run(c, &p);
 }
 

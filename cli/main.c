@@ -43,7 +43,8 @@ static const struct cli_cmd commands[] = {
 	{ "show", cmd_show, CLI_DAEMON, "show ID", N_("show one record") },
 	{ "history", cmd_history, CLI_DAEMON, "history ID", N_("who changed a record, when") },
 	{ "list", cmd_list, CLI_DAEMON,
-	    "list [TYPE] [--lang L] [--category C] [--upcoming] [--all]",
+	    "list [TYPE] [--lang L] [--category C] [--all] | "
+	    "list meetings --upcoming [--weeks N] [--lang L]",
 	    N_("list records") },
 	{ "search", cmd_search, CLI_DAEMON, "search TEXT", N_("find records by text") },
 	{ "export", cmd_export, CLI_LOCAL, "export --format ics|vcf|csv|json [TYPE] [-o FILE]",
