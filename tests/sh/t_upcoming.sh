@@ -100,6 +100,28 @@ check "view: a long title is cut with an ellipsis" \
 check "view: a long place is cut with an ellipsis" \
 	grep -q 'Tøyen bibliotek.*…  *so$' "$OUT"
 
+# A meeting that has begun and not ended is still shown; one without a
+# duration is gone once it has started.
+at "2026-11-24 18:30:00" dg --dir "$D" list meetings --upcoming --weeks 1
+check_out "  18:00-19:30  Kvinnegruppa" "view at 18:30: the meeting from 18:00 to 19:30 is still shown"
+at "2026-11-24 20:00:01" dg --dir "$D" list meetings --upcoming --weeks 1
+check "view at 20:00:01: the 20:00 meeting without a duration has started: gone" \
+	test "$(grep -c '^  20:00  *Ends Wednesday$' "$OUT")" -eq 1
+check_no_out "Tuesday 24 November" "view at 20:00:01: a day with nothing left has no heading"
+
+# Wide characters count two columns and are never split; right-to-left
+# text is isolated (U+2068 ... U+2069) so the columns after it stay put.
+run dg --dir "$D" add meeting lang=zh,ar starts=2026-11-25T11:00 \
+	title="会议会议会议会议会议会议会议会议会议会议会议会议会议会议会议会议会议会议" \
+	place="مركز المتطوعين في أوسلو، شارع طويل جدا جدا جدا جدا"
+WIDEID=$(added_id)
+at "2026-11-24 10:00:00" dg --dir "$D" list meetings --upcoming --weeks 1 --lang zh
+WIDE=$(printf '  11:00        %s\342\200\246   \342\201\250%s\342\200\246\342\201\251  zh,ar' \
+	"会议会议会议会议会议会议会" "مركز المتطوعين في أوسلو، شا")
+check "view: wide title cut at 27 of 28 columns, right-to-left place isolated and cut" \
+	test "$(sed -n 4p "$OUT")" = "$WIDE"
+run dg --dir "$D" remove "$WIDEID"
+
 # The same as JSON: one object per occurrence, times with their offset.
 at "2026-11-24 10:00:00" dg --dir "$D" --json list meetings --upcoming
 check_rc 0 "--json: exit 0"
