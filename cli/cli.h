@@ -151,8 +151,10 @@ int cmd_status(struct cli *c, int argc, char **argv);
 /* Runs a command forwarded to the daemon (net_run_fn): ctx is the
  * daemon's struct cli, n its open node; what the command prints goes to
  * out and err. */
+struct net_run_env;
 int cli_daemon_run(void *ctx, struct store_node *n, int argc, char **argv,
-    bool json, const char *lang, struct core_buf *out, struct core_buf *err);
+    bool json, const struct net_run_env *env, struct core_buf *out,
+    struct core_buf *err);
 
 /* True if argv[i] is "-h" or "--help"; prints usage of the command. */
 bool cli_want_help(const struct cli *c, int argc, char **argv);

@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "cli/cli.h"
 #include "net/ctl.h"
+#include "net/node.h"
 
 #define DUGNAD_VERSION "0.1.0"
 
@@ -257,17 +259,64 @@ capture_end(struct capture *k, struct core_buf *into)
 	fclose(k->tmp);
 }
 
+/* The caller's TZ for one forwarded command, the daemon's own again
+ * after it (times are shown as the command would show them by itself). */
+struct tz_swap {
+	bool swapped, had;
+	char *old;
+};
+
+static int
+tz_enter(struct tz_swap *t, const struct net_run_env *env)
+{
+	const char *cur = getenv("TZ");
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	if (!env->tz_given)
+		return 0;
+	if (cur != NULL) {
+		t->old = strdup(cur);
+		if (t->old == NULL)
+			return -1;
+		t->had = true;
+	}
+	rc = env->tz != NULL ? setenv("TZ", env->tz, 1) : unsetenv("TZ");
+	if (rc != 0) {
+		free(t->old);
+		return -1;
+	}
+	tzset();
+	t->swapped = true;
+	return 0;
+}
+
+static void
+tz_leave(struct tz_swap *t)
+{
+	if (!t->swapped)
+		return;
+	if (t->had)
+		(void)setenv("TZ", t->old, 1);
+	else
+		(void)unsetenv("TZ");
+	tzset();
+	free(t->old);
+}
+
 int
 cli_daemon_run(void *ctx, struct store_node *n, int argc, char **argv,
-    bool json, const char *lang, struct core_buf *out, struct core_buf *err)
+    bool json, const struct net_run_env *env, struct core_buf *out,
+    struct core_buf *err)
 {
 	const struct cli *base = ctx;
 	const struct cli_cmd *cmd;
 	struct capture ko, ke;
+	struct tz_swap tz;
 	struct cli c;
 	int rc;
 
-	cli_i18n_use(lang);
+	cli_i18n_use(env->lang);
 	cmd = find_cmd(argv[0]);
 	/* sync is the daemon's own (NET_CTL_SYNC): run as a command it
 	 * would start a second loop inside this one */
@@ -285,15 +334,19 @@ cli_daemon_run(void *ctx, struct store_node *n, int argc, char **argv,
 	c.cmd = cmd->name;
 	c.shared = n;
 	rc = EXIT_OSERR;
-	if (capture_start(&ko, 1) != 0)
+	if (tz_enter(&tz, env) != 0)
 		goto out;
+	if (capture_start(&ko, 1) != 0)
+		goto out_tz;
 	if (capture_start(&ke, 2) != 0) {
 		capture_end(&ko, out);
-		goto out;
+		goto out_tz;
 	}
 	rc = cmd->fn(&c, argc, argv);
 	capture_end(&ke, err);
 	capture_end(&ko, out);
+out_tz:
+	tz_leave(&tz);
 out:
 	cli_i18n_use(NULL); /* the daemon's log speaks its own language */
 	return rc;
@@ -320,7 +373,8 @@ forward(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 	if (strcmp(cmd->name, "sync") == 0)
 		net_ctl_req_sync(&req, argc > 1 ? argv[1] : NULL);
 	else
-		net_ctl_req_run(&req, c->json, cli_i18n_lang(), argc, argv);
+		net_ctl_req_run(&req, c->json, cli_i18n_lang(), getenv("TZ"),
+		    argc, argv);
 	rc = net_ctl_call(c->dir, &req, &resp);
 	if (rc == 0)
 		rc = net_ctl_answer_decode((uint8_t *)resp.data, resp.len,
@@ -368,7 +422,7 @@ main(int argc, char **argv)
 {
 	struct cli c;
 	const struct cli_cmd *cmd;
-	const char *dir = NULL;
+	const char *dir = NULL, *env;
 	int i, rc;
 
 	memset(&c, 0, sizeof c);
@@ -376,6 +430,13 @@ main(int argc, char **argv)
 	if (cli_i18n_init() != 0) {
 		fprintf(stderr, "dugnad: DUGNAD_LOCALEDIR must be an absolute "
 				"path of at most 4000 bytes\n");
+		return EXIT_USAGE;
+	}
+	/* the caller's TZ goes to a running daemon with each command */
+	if ((env = getenv("TZ")) != NULL && strlen(env) > NET_CTL_TZ_MAX) {
+		fprintf(stderr, "dugnad: ");
+		fprintf(stderr, _("TZ is longer than %d bytes; use a time zone "
+				  "name like Europe/Oslo\n"), NET_CTL_TZ_MAX);
 		return EXIT_USAGE;
 	}
 	if (sodium_init() < 0) {

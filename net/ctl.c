@@ -19,14 +19,14 @@
 #include "core/mp.h"
 
 void
-net_ctl_req_run(struct core_buf *out, bool json, const char *lang, int argc,
-    char *const *argv)
+net_ctl_req_run(struct core_buf *out, bool json, const char *lang,
+    const char *tz, int argc, char *const *argv)
 {
 	msgpack_packer pk;
 	int i;
 
 	core_mp_packer(&pk, out);
-	msgpack_pack_array(&pk, 4);
+	msgpack_pack_array(&pk, 5);
 	core_mp_str(&pk, "run");
 	if (json)
 		msgpack_pack_true(&pk);
@@ -36,6 +36,10 @@ net_ctl_req_run(struct core_buf *out, bool json, const char *lang, int argc,
 	for (i = 0; i < argc; i++)
 		core_mp_str(&pk, argv[i]);
 	core_mp_str(&pk, lang);
+	if (tz != NULL)
+		core_mp_str(&pk, tz);
+	else
+		msgpack_pack_nil(&pk);
 }
 
 static const char *const kinds[] = { NULL, "run", "status", "sync",
@@ -133,21 +137,33 @@ net_ctl_req_decode(const uint8_t *p, size_t len, struct net_ctl_req *r)
 	if (u.data.type != MSGPACK_OBJECT_ARRAY || u.data.via.array.size == 0)
 		goto out;
 	a = u.data.via.array.ptr;
-	if (str_is(&a[0], "run") && (u.data.via.array.size == 3 ||
-					  u.data.via.array.size == 4)) {
+	if (str_is(&a[0], "run") && u.data.via.array.size >= 3 &&
+	    u.data.via.array.size <= 5) {
 		if (a[1].type != MSGPACK_OBJECT_BOOLEAN ||
 		    a[2].type != MSGPACK_OBJECT_ARRAY ||
 		    a[2].via.array.size == 0)
 			goto out;
 		/* the language is a hint: one that is too long is refused,
 		 * its characters are the daemon's to check */
-		if (u.data.via.array.size == 4) {
+		if (u.data.via.array.size >= 4) {
 			if (a[3].type != MSGPACK_OBJECT_STR ||
 			    a[3].via.str.size > NET_CTL_LANG_MAX)
 				goto out;
 			r->lang = copy_str(&a[3]);
 			if (r->lang == NULL)
 				goto out;
+		}
+		/* the TZ: checked as the command checks its own */
+		if (u.data.via.array.size == 5) {
+			r->tz_given = true;
+			if (a[4].type != MSGPACK_OBJECT_NIL) {
+				if (a[4].type != MSGPACK_OBJECT_STR ||
+				    a[4].via.str.size > NET_CTL_TZ_MAX)
+					goto out;
+				r->tz = copy_str(&a[4]);
+				if (r->tz == NULL)
+					goto out;
+			}
 		}
 		args = &a[2];
 		r->kind = NET_CTL_RUN;
@@ -198,6 +214,7 @@ net_ctl_req_fini(struct net_ctl_req *r)
 	}
 	free(r->addr);
 	free(r->lang);
+	free(r->tz);
 	memset(r, 0, sizeof *r);
 }
 

@@ -5,11 +5,12 @@
  * use it).  A request and its answer are each one frame: a 4-byte big
  * endian length (at most NET_CTL_MAX) and one msgpack array:
  *
- *   ["run", json bool, [arg str, ...], lang str]
+ *   ["run", json bool, [arg str, ...], lang str, tz str|nil]
  *                                        run a command with the unlocked
  *                                        node (1..NET_CTL_ARGS_MAX args),
- *                                        answering in language lang
- *                                        (optional, NET_CTL_LANG_MAX)
+ *                                        answering in language lang, in
+ *                                        the caller's time zone (nil: no
+ *                                        TZ); lang and tz are optional
  *   ["status"]                           is a daemon there? ("running")
  *   ["sync", addr str | nil]             sync now with addr or every
  *                                        known peer; answered when done
@@ -34,6 +35,7 @@
 #define NET_CTL_ARGS_MAX 256    /* arguments of a "run" request */
 #define NET_CTL_NAME "ctl"      /* socket file in the store directory */
 #define NET_CTL_LANG_MAX 64     /* bytes of a "run" request's language */
+#define NET_CTL_TZ_MAX 256      /* bytes of a "run" request's TZ */
 
 enum net_ctl_kind {
 	NET_CTL_RUN = 1,
@@ -50,11 +52,13 @@ struct net_ctl_req {
 	char **argv;      /* owned (net_ctl_req_fini): copies, NUL-ended */
 	char *addr;       /* owned, or NULL */
 	char *lang;       /* owned, or NULL: "run"'s language */
+	bool tz_given;    /* "run" says the caller's TZ (tz, or it has none) */
+	char *tz;         /* owned, or NULL */
 };
 
 /* Encoders (errors are out's sticky error). */
 void net_ctl_req_run(struct core_buf *out, bool json, const char *lang,
-    int argc, char *const *argv);
+    const char *tz, int argc, char *const *argv);
 void net_ctl_req_simple(struct core_buf *out, enum net_ctl_kind kind);
 void net_ctl_req_sync(struct core_buf *out, const char *addr);
 void net_ctl_answer(struct core_buf *out, int status, const void *o,

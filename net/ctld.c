@@ -133,6 +133,7 @@ ctl_request(struct ctl_conn *c, const uint8_t *p, size_t len)
 	struct net_node *nn = c->node;
 	struct net_ctl_req r;
 	struct core_buf out, err;
+	struct net_run_env env;
 	struct net_dial *d;
 	char host[CORE_ADDR_HOST_MAX + 1];
 	uint16_t port;
@@ -153,8 +154,11 @@ ctl_request(struct ctl_conn *c, const uint8_t *p, size_t len)
 		}
 		core_buf_init(&out);
 		core_buf_init(&err);
+		env.lang = r.lang != NULL ? r.lang : "";
+		env.tz_given = r.tz_given;
+		env.tz = r.tz;
 		status = nn->cfg.run(nn->cfg.ctx, nn->store, r.argc, r.argv,
-		    r.json, r.lang != NULL ? r.lang : "", &out, &err);
+		    r.json, &env, &out, &err);
 		ctl_answer(c, status, out.data, out.len, err.data, err.len);
 		core_buf_fini(&out);
 		core_buf_fini(&err);

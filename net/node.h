@@ -31,14 +31,21 @@
 
 struct net_node;
 
+/* What the caller of a forwarded command brings from its environment,
+ * so that the daemon answers as the command would have by itself. */
+struct net_run_env {
+	const char *lang; /* a LANGUAGE list, "C" English, "" the daemon's */
+	bool tz_given;    /* false (an older client): the daemon's own TZ */
+	const char *tz;   /* the caller's TZ; NULL: it has none set */
+};
+
 /* Runs a command forwarded over the control socket with the daemon's
  * unlocked node: argv (argc items, borrowed for the call), the global
- * --json flag and the language the caller speaks (a LANGUAGE list, "C"
- * for English, "" for the daemon's own); writes what the command printed into out and
- * err and returns its exit status. */
+ * --json flag and the caller's environment; writes what the command
+ * printed into out and err and returns its exit status. */
 typedef int (*net_run_fn)(void *ctx, struct store_node *n, int argc,
-    char **argv, bool json, const char *lang, struct core_buf *out,
-    struct core_buf *err);
+    char **argv, bool json, const struct net_run_env *env,
+    struct core_buf *out, struct core_buf *err);
 
 /* A line for the daemon's log (borrowed for the call). */
 typedef void (*net_log_fn)(void *ctx, const char *line);

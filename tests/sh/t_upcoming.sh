@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 cd "$TMP" || exit 1
+net_trap
 FT=$(command -v faketime || :)
 if [ -z "$FT" ]; then
 	echo "skip: needs faketime (Debian package faketime) to fix today's date"
@@ -276,5 +277,51 @@ at "2026-11-24 10:00:00" env TZ=CET-1CEST,M3.5.0,M10.5.0/3 "$DUGNAD_BIN" \
 	--dir "$D" list --upcoming --weeks 1
 check_rc 0 "TZ as a POSIX rule: exit 0"
 check_out "  18:00-19:30  Kvinnegruppa" "TZ as a POSIX rule: Oslo's times"
+
+# --- through a running daemon: the caller's time zone, not the daemon's --------
+# The daemon runs in UTC on a clock started at 09:00 UTC, 10:00 in Oslo:
+# the same instant as the runs above.  The caller's TZ travels with each
+# command; times are shown as the command shows them by itself.
+at "2026-11-24 10:00:00" dg --dir "$D" list --upcoming --weeks 1
+cp "$OUT" "$TMP/oslo.view"
+at "2026-11-24 10:00:00" dg --dir "$D" --json list --upcoming --weeks 1
+cp "$OUT" "$TMP/oslo.json"
+run dg --dir "$D" show "$KV"
+cp "$OUT" "$TMP/oslo.show"
+run env TZ=America/New_York "$DUGNAD_BIN" --dir "$D" show "$KV"
+cp "$OUT" "$TMP/ny.show"
+run env -u TZ "$DUGNAD_BIN" --dir "$D" show "$KV"
+cp "$OUT" "$TMP/none.show"
+env TZ=Asia/Tokyo "$FT" -f "@2026-11-24 18:00:00" "$DUGNAD_BIN" --dir "$D" \
+	serve --no-listen --no-discovery </dev/null >"$D.out" 2>"$D.log" &
+UPID=$!
+NET_PIDS="$NET_PIDS $UPID"
+check "a daemon in Asia/Tokyo starts" wait_for 10 test -S "$D/ctl"
+run dg --dir "$D" list --upcoming --weeks 1
+check_rc 0 "via the daemon: exit 0"
+check "via the daemon, caller in Oslo: the same view as without it" \
+	cmp -s "$OUT" "$TMP/oslo.view"
+run dg --dir "$D" --json list --upcoming --weeks 1
+check "via the daemon, caller in Oslo: the same --json as without it" \
+	cmp -s "$OUT" "$TMP/oslo.json"
+run dg --dir "$D" show "$KV"
+check "via the daemon: show's times in the caller's zone (Oslo)" \
+	cmp -s "$OUT" "$TMP/oslo.show"
+run env TZ=America/New_York "$DUGNAD_BIN" --dir "$D" show "$KV"
+check "via the daemon: show's times in the caller's zone (New York)" \
+	cmp -s "$OUT" "$TMP/ny.show"
+run env -u TZ "$DUGNAD_BIN" --dir "$D" show "$KV"
+check "via the daemon: a caller without TZ gets the system's zone" \
+	cmp -s "$OUT" "$TMP/none.show"
+run env TZ=Europe/Atlantis "$DUGNAD_BIN" --dir "$D" list --upcoming
+check_rc 64 "via the daemon: the caller's TZ naming no zone is refused"
+check_err "Europe/Atlantis" "via the daemon: the message names it"
+run env TZ="$(printf 'A%.0s' $(seq 1 257))" "$DUGNAD_BIN" --dir "$D" list
+check_rc 64 "a TZ longer than 256 bytes: exit 64"
+check_err "TZ is longer than 256 bytes" "a TZ longer than 256 bytes: says so"
+run dg --dir "$D" show "$KV"
+check "the daemon's own TZ is back after each command" \
+	cmp -s "$OUT" "$TMP/oslo.show"
+stop_pid "$UPID" || echo "FAIL the daemon did not stop"
 
 finish

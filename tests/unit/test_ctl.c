@@ -1,7 +1,7 @@
 /* tests/unit/test_ctl.c - net/ctl.c: the control socket's requests
- * round-trip, with and without the caller's language; a request from an
- * older client (no language) is still read; a language that is too
- * long, not a string or has a NUL inside is refused. */
+ * round-trip with the caller's language and TZ (or none); a request from
+ * an older client (neither, or no TZ) is still read; a language or TZ
+ * that is too long, not a string or has a NUL inside is refused. */
 #include <stdint.h>
 #include <string.h>
 
@@ -76,7 +76,7 @@ test_run_round_trip(void)
 	struct net_ctl_req r;
 
 	core_buf_init(&b);
-	net_ctl_req_run(&b, true, "nb_NO.UTF-8", 2, argv);
+	net_ctl_req_run(&b, true, "nb_NO.UTF-8", "America/New_York", 2, argv);
 	T_EQ_INT(decode(&b, &r), 0);
 	T_EQ_INT(r.kind, NET_CTL_RUN);
 	T_ASSERT(r.json);
@@ -85,15 +85,18 @@ test_run_round_trip(void)
 	T_EQ_STR(r.argv[1], "abcd");
 	T_ASSERT(r.argv[2] == NULL);
 	T_EQ_STR(r.lang, "nb_NO.UTF-8");
+	T_ASSERT(r.tz_given);
+	T_EQ_STR(r.tz, "America/New_York");
 	net_ctl_req_fini(&r);
-	T_ASSERT(r.lang == NULL && r.argv == NULL);
+	T_ASSERT(r.lang == NULL && r.argv == NULL && r.tz == NULL);
 	core_buf_fini(&b);
 
-	/* English: an empty language */
+	/* a caller without TZ: nil */
 	core_buf_init(&b);
-	net_ctl_req_run(&b, false, "", 2, argv);
+	net_ctl_req_run(&b, false, "C", NULL, 2, argv);
 	T_EQ_INT(decode(&b, &r), 0);
-	T_EQ_STR(r.lang, "");
+	T_EQ_STR(r.lang, "C");
+	T_ASSERT(r.tz_given && r.tz == NULL);
 	net_ctl_req_fini(&r);
 	core_buf_fini(&b);
 }
@@ -108,7 +111,14 @@ test_run_without_lang(void)
 	T_EQ_INT(decode(&b, &r), 0);
 	T_EQ_INT(r.kind, NET_CTL_RUN);
 	T_EQ_INT(r.argc, 1);
-	T_ASSERT(r.lang == NULL);
+	T_ASSERT(r.lang == NULL && !r.tz_given && r.tz == NULL);
+	net_ctl_req_fini(&r);
+	core_buf_fini(&b);
+
+	/* a client that sends its language but no TZ */
+	pack_run(&b, 4, lang_max);
+	T_EQ_INT(decode(&b, &r), 0);
+	T_ASSERT(r.lang != NULL && !r.tz_given);
 	net_ctl_req_fini(&r);
 	core_buf_fini(&b);
 }
@@ -139,9 +149,38 @@ test_run_bad_lang(void)
 	T_EQ_INT(decode(&b, &r), DG_EUTF8);
 	core_buf_fini(&b);
 
-	/* five items: not a request */
+	/* the TZ: a string of at most NET_CTL_TZ_MAX bytes, or nil */
 	pack_run(&b, 5, lang_max);
 	core_mp_packer(&pk, &b);
+	lang_long(&pk); /* 65 bytes: a fine TZ */
+	T_EQ_INT(decode(&b, &r), 0);
+	T_EQ_INT(strlen(r.tz), NET_CTL_LANG_MAX + 1);
+	net_ctl_req_fini(&r);
+	core_buf_fini(&b);
+
+	pack_run(&b, 5, lang_max);
+	core_mp_packer(&pk, &b);
+	{
+		char tz[NET_CTL_TZ_MAX + 2];
+
+		memset(tz, 'z', sizeof tz - 1);
+		tz[sizeof tz - 1] = '\0';
+		core_mp_str(&pk, tz);
+	}
+	T_EQ_INT(decode(&b, &r), DG_EDECODE);
+	T_ASSERT(r.lang == NULL && r.tz == NULL && r.argv == NULL);
+	core_buf_fini(&b);
+
+	pack_run(&b, 5, lang_max);
+	core_mp_packer(&pk, &b);
+	msgpack_pack_int(&pk, 3);
+	T_EQ_INT(decode(&b, &r), DG_EDECODE);
+	core_buf_fini(&b);
+
+	/* six items: not a request */
+	pack_run(&b, 6, lang_max);
+	core_mp_packer(&pk, &b);
+	msgpack_pack_nil(&pk);
 	msgpack_pack_nil(&pk);
 	T_EQ_INT(decode(&b, &r), DG_EDECODE);
 	core_buf_fini(&b);
