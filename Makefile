@@ -6,6 +6,10 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 LOCALEDIR ?= $(PREFIX)/share/locale
+# systemd looks for user units in /usr/local/lib/systemd/user and
+# /usr/lib/systemd/user (not under other prefixes: for PREFIX=~/.local
+# give USERUNITDIR=~/.config/systemd/user)
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
@@ -219,6 +223,9 @@ install: all
 		install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/dugnad.mo \
 			$(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/dugnad.mo || exit 1; \
 	done
+	install -d $(DESTDIR)$(USERUNITDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' doc/dugnad.service >$(DESTDIR)$(USERUNITDIR)/dugnad.service
+	chmod 644 $(DESTDIR)$(USERUNITDIR)/dugnad.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dugnad
@@ -226,6 +233,7 @@ uninstall:
 	@for l in $(LINGUAS); do \
 		rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/dugnad.mo; \
 	done
+	rm -f $(DESTDIR)$(USERUNITDIR)/dugnad.service
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -74,8 +74,10 @@ int cli_exit_code(int code);
  * the exit status.  doing is English text, translated here. */
 int cli_fail(const struct cli *c, int code, const char *doing);
 
-/* Reads the passphrase: DUGNAD_PASSPHRASE, else a no-echo prompt on the
- * terminal (twice when confirm).  *out is sodium_malloc'd (cli_pass_free).
+/* Reads the passphrase: from the file DUGNAD_PASSPHRASE_FILE names (this
+ * user's, mode 0600 or stricter, one line), else DUGNAD_PASSPHRASE, else
+ * a no-echo prompt on the terminal (twice when confirm); both variables
+ * set is a usage error.  *out is sodium_malloc'd (cli_pass_free).
  * Returns 0 or an exit status after printing the error. */
 int cli_pass_get(const struct cli *c, bool confirm, char **out, size_t *len);
 void cli_pass_free(char *p);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "core/addr.h"
 #include "core/ident.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "net/ctl.h"
 #include "net/node.h"
 #include "store/member.h"
@@ -26,17 +28,115 @@
 /* every address, IPv6 and IPv4 (0.0.0.0 on a machine without IPv6) */
 #define DEFAULT_LISTEN "[::]:7373"
 
+/* Where the daemon's log goes, found once when serve starts. */
+enum log_to {
+	LOG_TERMINAL, /* "HH:MM:SS message": the person sees the date */
+	LOG_FILE,     /* "YYYY-MM-DD HH:MM:SS message": read days later */
+	LOG_JOURNAL,  /* "<6>message": the journal adds the time itself */
+};
+
+static enum log_to log_to = LOG_TERMINAL;
+
+/* systemd connects stderr to the journal and says so in JOURNAL_STREAM
+ * ("DEV:INODE" of that stream); only when stderr is still that stream
+ * (not redirected by a wrapper) is the journal the reader. */
+static enum log_to
+log_target(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (fstat(STDERR_FILENO, &st) != 0)
+		return LOG_FILE;
+	if (js != NULL && strlen(js) < 64 &&
+	    sscanf(js, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
+	    dev == (unsigned long long)st.st_dev &&
+	    ino == (unsigned long long)st.st_ino)
+		return LOG_JOURNAL;
+	return isatty(STDERR_FILENO) ? LOG_TERMINAL : LOG_FILE;
+}
+
+/* The syslog priority of a line, for the journal (sd-daemon(3)): net/
+ * gives no level, so it is told from how its (English) lines begin:
+ * what the node failed to do is an error, what it refused or an alert
+ * a warning, the rest news.  A line not listed here is news: the worst
+ * a new net/ line can get is too low a priority, never a lost line. */
+static int
+log_priority(const char *line)
+{
+	static const struct {
+		const char *text;
+		bool anywhere; /* else: at the start */
+		int prio;
+	} rules[] = {
+		{ "cannot resolve ", false, 4 },
+		{ "cannot ", false, 3 },
+		{ "accept failed", false, 3 },
+		{ "alert: ", false, 4 },
+		{ "discovery off: ", false, 4 },
+		{ "refused ", false, 4 },
+		{ "too many ", false, 4 },
+		{ "every handshake slot taken", false, 4 },
+		{ " refused this node", true, 4 },
+		{ " sent a malformed message", true, 4 },
+		{ " sent a frame of ", true, 4 },
+		{ " failed: ", true, 4 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof rules / sizeof rules[0]; i++) {
+		if (rules[i].anywhere ? strstr(line, rules[i].text) != NULL :
+		    strncmp(line, rules[i].text, strlen(rules[i].text)) == 0)
+			return rules[i].prio;
+	}
+	return 6;
+}
+
+/* Copies line into out (cap bytes) fit for one log line: each control
+ * character (C0, DEL, C1) becomes '?', and so does every byte past
+ * ASCII when the line is not valid UTF-8 (net/ cleans what peers send;
+ * this keeps a path or a name from anywhere from breaking the log). */
+static void
+log_clean(const char *line, char *out, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)line;
+	size_t i = 0, o = 0, n = strlen(line);
+	bool utf8 = core_text_utf8_valid(line, n);
+
+	while (i < n && o + 1 < cap) {
+		if (s[i] < 0x20 || s[i] == 0x7f || (!utf8 && s[i] >= 0x80)) {
+			out[o++] = '?';
+			i++;
+		} else if (s[i] == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 &&
+		    s[i + 1] <= 0x9f) {
+			out[o++] = '?';
+			i += 2;
+		} else {
+			out[o++] = (char)s[i++];
+		}
+	}
+	out[o] = '\0';
+}
+
 static void
 log_line(void *ctx, const char *line)
 {
-	char when[16];
+	char when[32], clean[1024];
 	time_t now = time(NULL);
 	struct tm tm;
 
 	(void)ctx;
-	localtime_r(&now, &tm);
-	strftime(when, sizeof when, "%H:%M:%S", &tm);
-	fprintf(stderr, "%s %s\n", when, line);
+	log_clean(line, clean, sizeof clean);
+	if (log_to == LOG_JOURNAL) {
+		fprintf(stderr, "<%d>%s\n", log_priority(line), clean);
+	} else {
+		localtime_r(&now, &tm);
+		strftime(when, sizeof when, log_to == LOG_FILE ?
+		    "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+		fprintf(stderr, "%s %s\n", when, clean);
+	}
 	fflush(stderr);
 }
 
@@ -111,6 +211,7 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.listen = listen;
 	cfg.discovery = discovery;
+	log_to = log_target();
 	cfg.log = log_line;
 	cfg.run = cli_daemon_run;
 	cfg.ctx = c;

@@ -1,6 +1,7 @@
 /* cli/util.c - messages, passphrases, opening the node, files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include "core/ident.h"
 
 #define PASS_MAX 1024
+/* a passphrase, a line end and one byte more (to see a longer one) */
+#define PASS_BUF (PASS_MAX + 4)
 
 void
 cli_err(const struct cli *c, const char *fmt, ...)
@@ -161,21 +164,124 @@ cli_pass_free(char *p)
 		sodium_free(p);
 }
 
+/* Reads the passphrase from the file DUGNAD_PASSPHRASE_FILE names into p
+ * (PASS_BUF bytes, sodium_malloc'd: wiped when freed).  The file must be
+ * a regular file of this user that no one else may read or write, hold
+ * one line of at most PASS_MAX bytes and no NUL byte; one line end
+ * ("\n" or "\r\n") is taken off.  Returns 0 or an exit code (the
+ * message printed). */
+static int
+read_pass_file(const struct cli *c, const char *path, char *p, size_t *len)
+{
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	int fd, rc;
+
+	/* O_NONBLOCK: a FIFO put there must not hang the daemon's start */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		cli_err(c, "cannot open the passphrase file %s: %s", path,
+		    strerror(errno));
+		return EXIT_NOINPUT;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		cli_err(c, "the passphrase file %s is not a regular file",
+		    path);
+		rc = EXIT_NOINPUT;
+		goto done;
+	}
+	if (st.st_uid != geteuid()) {
+		cli_err(c, "the passphrase file %s belongs to another user; "
+			   "it must be yours (chown it, or write your own)",
+		    path);
+		rc = EXIT_NOPERM;
+		goto done;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		cli_err(c, "others may read or change the passphrase file %s; "
+			   "run 'chmod 600 %s' (and think of it as seen)",
+		    path, path);
+		rc = EXIT_NOPERM;
+		goto done;
+	}
+	/* Up to PASS_MAX bytes and a line end, plus one to see a longer
+	 * file (the size in st may change while it is read). */
+	while (n < PASS_MAX + 3) {
+		r = read(fd, p + n, PASS_MAX + 3 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			cli_err(c, "cannot read the passphrase file %s: %s",
+			    path, strerror(errno));
+			rc = EXIT_IOERR;
+			goto done;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	if (n > PASS_MAX) {
+		cli_err(c, "the passphrase in %s is longer than %d bytes", path,
+		    PASS_MAX);
+		rc = EXIT_DATA;
+		goto done;
+	}
+	if (memchr(p, '\n', n) != NULL || memchr(p, '\r', n) != NULL ||
+	    memchr(p, '\0', n) != NULL) {
+		cli_err(c, "the passphrase file %s must hold one line: the "
+			   "passphrase as you type it", path);
+		rc = EXIT_DATA;
+		goto done;
+	}
+	if (n == 0) {
+		cli_err(c, "the passphrase file %s is empty; write the "
+			   "passphrase in it", path);
+		rc = EXIT_DATA;
+		goto done;
+	}
+	p[n] = '\0';
+	*len = n;
+	rc = 0;
+done:
+	close(fd);
+	return rc;
+}
+
 int
 cli_pass_get(const struct cli *c, bool confirm, char **out, size_t *len)
 {
 	const char *env = getenv("DUGNAD_PASSPHRASE");
+	const char *file = getenv("DUGNAD_PASSPHRASE_FILE");
 	char *p, *q = NULL;
 	size_t n, m;
 	int rc;
 
 	*out = NULL;
-	p = sodium_malloc(PASS_MAX + 1);
+	if (env != NULL && file != NULL) {
+		cli_err(c, "both DUGNAD_PASSPHRASE and DUGNAD_PASSPHRASE_FILE "
+			   "are set; unset one of them");
+		return EXIT_USAGE;
+	}
+	if (file != NULL && (file[0] == '\0' || strlen(file) > PATH_MAX)) {
+		cli_err(c, "DUGNAD_PASSPHRASE_FILE must name a file (at most "
+			   "%d bytes)", PATH_MAX);
+		return EXIT_USAGE;
+	}
+	p = sodium_malloc(PASS_BUF);
 	if (p == NULL) {
 		cli_err(c, "out of memory");
 		return EXIT_OSERR;
 	}
-	if (env != NULL) {
+	if (file != NULL) {
+		rc = read_pass_file(c, file, p, &n);
+		if (rc != 0)
+			goto fail;
+	} else if (env != NULL) {
 		n = strlen(env);
 		if (n > PASS_MAX) {
 			cli_err(c, "DUGNAD_PASSPHRASE is longer than %d bytes",
@@ -185,11 +291,11 @@ cli_pass_get(const struct cli *c, bool confirm, char **out, size_t *len)
 		}
 		memcpy(p, env, n + 1);
 	} else {
-		rc = read_tty(confirm ? "New passphrase: " : "Passphrase: ",
-		    p, PASS_MAX + 1, &n);
+		rc = read_tty(confirm ? _("New passphrase: ") :
+		    _("Passphrase: "), p, PASS_MAX + 1, &n);
 		if (rc == -1) {
-			cli_err(c, "no passphrase: run in a terminal or set "
-				   "DUGNAD_PASSPHRASE");
+			cli_err(c, "no passphrase: run in a terminal, or set "
+				   "DUGNAD_PASSPHRASE_FILE or DUGNAD_PASSPHRASE");
 			rc = EXIT_NOPERM;
 			goto fail;
 		}
@@ -202,7 +308,8 @@ cli_pass_get(const struct cli *c, bool confirm, char **out, size_t *len)
 		if (confirm) {
 			q = sodium_malloc(PASS_MAX + 1);
 			if (q == NULL ||
-			    read_tty("Repeat it: ", q, PASS_MAX + 1, &m) != 0 ||
+			    read_tty(_("Repeat it: "), q, PASS_MAX + 1, &m) !=
+				0 ||
 			    m != n || sodium_memcmp(p, q, n) != 0) {
 				cli_err(c, "the passphrases differ; try again");
 				rc = EXIT_USAGE;
