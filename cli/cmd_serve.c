@@ -259,11 +259,15 @@ progress(void *ctx, uint64_t done, uint64_t total)
 {
 	(void)ctx;
 	if (total > 0)
-		fprintf(stderr, "\rreceived %llu entries (the peer holds "
-				"%llu)", (unsigned long long)done,
-		    (unsigned long long)total);
+		fprintf(stderr, ngettext("\rreceived %llu entry (the peer "
+					 "holds %llu)",
+				    "\rreceived %llu entries (the peer holds "
+				    "%llu)", (unsigned long)done),
+		    (unsigned long long)done, (unsigned long long)total);
 	else
-		fprintf(stderr, "\rreceived %llu entries",
+		fprintf(stderr, ngettext("\rreceived %llu entry",
+				    "\rreceived %llu entries",
+				    (unsigned long)done),
 		    (unsigned long long)done);
 }
 
@@ -288,7 +292,7 @@ sync_one(struct cli *c, struct store_node *n, const char *addr)
 		fputc('\n', stderr);
 	if (rc != 0)
 		return net_fail(c, rc, addr, rep.problem[0] ? rep.problem :
-		    dg_strerror(rc));
+		    _(dg_strerror(rc)));
 	cli_short_node(rep.peer, id);
 	if (c->json) {
 		struct core_buf b;
@@ -309,10 +313,13 @@ sync_one(struct cli *c, struct store_node *n, const char *addr)
 		return rc;
 	}
 	if (rep.in_sync)
-		printf("already in sync with %s (node %s)\n", addr, id);
+		printf(_("already in sync with %s (node %s)\n"), addr, id);
 	else
-		printf("in sync with %s (node %s): %llu entries received, "
-		       "%llu sent\n", addr, id,
+		printf(ngettext("in sync with %s (node %s): %llu entry "
+				"received, %llu sent\n",
+			   "in sync with %s (node %s): %llu entries "
+			   "received, %llu sent\n",
+			   (unsigned long)rep.received), addr, id,
 		    (unsigned long long)rep.received,
 		    (unsigned long long)rep.sent);
 	return 0;
@@ -521,11 +528,11 @@ discovery_text(const struct net_status *st)
 	size_t i;
 
 	if (!st->discovery) {
-		printf("discovery off\n");
+		printf(_("discovery off\n"));
 		return;
 	}
-	printf("discovery on: %zu found; beacons %llu sent, %llu received, "
-	       "%llu ignored, %llu dropped\n", st->nfound,
+	printf(_("discovery on: %zu found; beacons %llu sent, %llu received, "
+		 "%llu ignored, %llu dropped\n"), st->nfound,
 	    (unsigned long long)st->beacons_sent,
 	    (unsigned long long)st->beacons_received,
 	    (unsigned long long)st->beacons_ignored,
@@ -533,9 +540,11 @@ discovery_text(const struct net_status *st)
 	for (i = 0; i < st->nfound; i++) {
 		f = &st->found[i];
 		cli_short_node(f->node, node);
-		printf("found     %-24s %-10s %s, last beacon %llu s ago\n",
-		    f->addr, node, f->connected ? "connected" :
-		    "not connected", (unsigned long long)(now > f->last_beacon ?
+		printf(f->connected ? _("found     %-24s %-10s connected, "
+					"last beacon %llu s ago\n") :
+		    _("found     %-24s %-10s not connected, last beacon %llu "
+		      "s ago\n"), f->addr, node,
+		    (unsigned long long)(now > f->last_beacon ?
 		    now - f->last_beacon : 0));
 	}
 }
@@ -545,23 +554,32 @@ status_text(const char *id, const char *netname, uint64_t entries,
     uint64_t authors, const struct net_status *st, bool running)
 {
 	const struct net_peer_status *p;
+	const char *label;
 	char node[16], when[32];
 	size_t i;
 
-	printf("node      %s\n", id);
-	printf("network   %s\n", netname ? netname : "(none)");
-	printf("daemon    %s", running ? "running" : "not running");
+	printf(_("node      %s\n"), id);
+	if (netname != NULL)
+		printf(_("network   %s\n"), netname);
+	else
+		printf(_("network   (none)\n"));
 	if (running && st->listen[0] != '\0')
-		printf(", listening on %s", st->listen);
-	printf("\nentries   %llu from %llu members' logs\n",
+		printf(_("daemon    running, listening on %s\n"), st->listen);
+	else if (running)
+		printf(_("daemon    running\n"));
+	else
+		printf(_("daemon    not running\n"));
+	printf(ngettext("entries   %llu from %llu member's log\n",
+		   "entries   %llu from %llu members' logs\n",
+		   (unsigned long)authors),
 	    (unsigned long long)entries, (unsigned long long)authors);
 	if (running)
-		printf("traffic   %llu bytes in, %llu bytes out; %llu "
-		       "refused\n", (unsigned long long)st->bytes_in,
+		printf(_("traffic   %llu bytes in, %llu bytes out; %llu "
+			 "refused\n"), (unsigned long long)st->bytes_in,
 		    (unsigned long long)st->bytes_out,
 		    (unsigned long long)st->refused);
 	if (st->npeers == 0)
-		printf("peers     none\n");
+		printf(_("peers     none\n"));
 	for (i = 0; i < st->npeers; i++) {
 		p = &st->peers[i];
 		if (p->has_node)
@@ -571,23 +589,30 @@ status_text(const char *id, const char *netname, uint64_t entries,
 		if (p->last_sync != 0)
 			cli_fmt_time((int64_t)p->last_sync, when, sizeof when);
 		else
-			snprintf(when, sizeof when, "never");
-		printf("%s %-24s %-10s %s, last sync %s", i ? "         " :
-		    "peers    ", p->addr, node, p->connected ? (p->in_sync ?
-		    "connected, in sync" : "connected, syncing") :
-		    "not connected", when);
+			snprintf(when, sizeof when, "%s", _("never"));
+		/* the first peer's line is labelled, the others indented */
+		label = i ? "         " : _("peers    ");
 		if (p->connected)
-			printf(", %llu in / %llu out",
-			    (unsigned long long)p->entries_in,
+			printf(p->in_sync ? _("%s %-24s %-10s connected, in "
+					      "sync, last sync %s, %llu in / "
+					      "%llu out\n") :
+			    _("%s %-24s %-10s connected, syncing, last sync "
+			      "%s, %llu in / %llu out\n"), label, p->addr,
+			    node, when, (unsigned long long)p->entries_in,
 			    (unsigned long long)p->entries_out);
 		else if (p->last_error != 0)
-			printf(" (%s)", dg_strerror(p->last_error));
-		printf("\n");
+			printf(_("%s %-24s %-10s not connected, last sync %s "
+				 "(%s)\n"), label, p->addr, node, when,
+			    _(dg_strerror(p->last_error)));
+		else
+			printf(_("%s %-24s %-10s not connected, last sync "
+				 "%s\n"), label, p->addr, node, when);
 	}
 	if (running)
 		discovery_text(st);
+	/* an alert's text is net/'s, also in --json: not translated */
 	for (i = 0; i < st->nalerts; i++)
-		printf("alert     %s\n", st->alerts[i]);
+		printf(_("alert     %s\n"), st->alerts[i]);
 }
 
 struct book {
