@@ -158,6 +158,9 @@ check_rc 74 "control socket not made: exit 74"
 cp "$J2" "$OUT"
 check "error line: priority 3" grep -q '^<3>cannot create the control socket ' "$J2"
 check "error line: ESC shown as '?'" grep -qF 'esc?[31mdir/ctl' "$J2"
+check "journal: a line without a priority is serve's error (SyslogLevel=err)" \
+	test -z "$(grep -v -e '^<[0-9]>' -e '^dugnad: serve: ' "$J2")"
+check "unit: lines without a priority are errors" grep -qx 'SyslogLevel=err' "$UNIT"
 check "log: no control character from the path" \
 	test -z "$(grep '^<' "$J2" | tr -d '\n' | tr -d '[:print:]')"
 
