@@ -133,13 +133,23 @@ check_rc 0 "journal: a command meanwhile goes through the daemon (no passphrase)
 check_out "daemon    running" "journal: status says the daemon runs"
 run env -u DUGNAD_PASSPHRASE "$DUGNAD_BIN" add contact name=Nils
 check_rc 0 "journal: add meanwhile through the daemon"
+# a stranger's garbage: a refusal, priority 4
+UPORT=$(sed -n 's/^<6>listening on 127\.0\.0\.1://p' "$J" | head -n 1)
+python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"\xff" * 64)
+s.recv(1)
+' "$UPORT" >/dev/null 2>&1
+journal_warned() { grep -q '^<4>127\.0\.0\.1:[0-9]* sent a frame of ' "$J"; }
+check "journal: a stranger's garbage is a warning (<4>)" wait_for 10 journal_warned
 stop_pid "$UPID"
 check "journal: TERM stops it with exit 0" test "$SD_RC" -eq 0
 cp "$J" "$OUT"
 : >"$ERR"
 check "journal: the stop is logged as news" grep -q '^<6>terminated: stopping$' "$J"
 check "journal: every line has a priority and no time" \
-	test -z "$(grep -v '^<[0-9]>[a-z]' "$J")"
+	test -z "$(grep -v '^<[0-9]>[a-z0-9]' "$J")"
 check "journal: no time of day in the lines" \
 	test -z "$(grep -E '[0-9]{2}:[0-9]{2}:[0-9]{2}' "$J")"
 
