@@ -8,7 +8,7 @@ MANDIR ?= $(PREFIX)/share/man
 LOCALEDIR ?= $(PREFIX)/share/locale
 # systemd looks for user units in /usr/local/lib/systemd/user and
 # /usr/lib/systemd/user (not under other prefixes: for PREFIX=~/.local
-# give USERUNITDIR=~/.config/systemd/user)
+# give USERUNITDIR=~/.local/share/systemd/user)
 USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 CC ?= cc
 CFLAGS ?= -O2 -g
