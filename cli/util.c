@@ -200,8 +200,7 @@ read_pass_file(const struct cli *c, const char *path, char *p, size_t *len)
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
 		cli_err(c, "others may read or change the passphrase file %s; "
-			   "run 'chmod 600 %s' (and think of it as seen)",
-		    path, path);
+			   "run 'chmod 600 %s'", path, path);
 		rc = EXIT_NOPERM;
 		goto done;
 	}
