@@ -174,6 +174,15 @@ check "unit: lines without a priority are errors" grep -qx 'SyslogLevel=err' "$U
 check "log: no control character from the path" \
 	test -z "$(grep '^<' "$J2" | tr -d '\n' | tr -d '[:print:]')"
 
+# The same on a terminal (script(1) gives it one): the time of day only.
+if command -v script >/dev/null 2>&1; then
+	run env JOURNAL_STREAM="$JS" script -qec "\"$DUGNAD_BIN\" --dir \"$E\" serve --listen 127.0.0.1:0 --no-discovery" /dev/null
+	check "terminal: HH:MM:SS and the line" \
+		grep -qE '^[0-9]{2}:[0-9]{2}:[0-9]{2} cannot create the control socket .*esc\?\[31mdir/ctl' "$OUT"
+else
+	echo "skip: script is not installed: the terminal format is not tried"
+fi
+
 # --- the log on a file, and with a JOURNAL_STREAM that is not stderr ----------
 F=$TMP/file
 check "setup: a node for the file log" new_node "$F"
