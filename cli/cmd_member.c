@@ -171,10 +171,11 @@ cmd_invite(struct cli *c, int argc, char **argv)
 }
 
 static void
-join_log(void *ctx, const char *line)
+join_log(void *ctx, int level, const char *line)
 {
 	const struct cli *c = ctx;
 
+	(void)level;
 	if (!c->json)
 		fprintf(stderr, "%s\n", line);
 }

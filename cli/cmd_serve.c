@@ -58,42 +58,6 @@ log_target(void)
 	return isatty(STDERR_FILENO) ? LOG_TERMINAL : LOG_FILE;
 }
 
-/* The syslog priority of a line, for the journal (sd-daemon(3)): net/
- * gives no level, so it is told from how its (English) lines begin:
- * what the node failed to do is an error, what it refused or an alert
- * a warning, the rest news.  A line not listed here is news: the worst
- * a new net/ line can get is too low a priority, never a lost line. */
-static int
-log_priority(const char *line)
-{
-	static const struct {
-		const char *text;
-		bool anywhere; /* else: at the start */
-		int prio;
-	} rules[] = {
-		{ "cannot resolve ", false, 4 },
-		{ "cannot ", false, 3 },
-		{ "accept failed", false, 3 },
-		{ "alert: ", false, 4 },
-		{ "discovery off: ", false, 4 },
-		{ "refused ", false, 4 },
-		{ "too many ", false, 4 },
-		{ "every handshake slot taken", false, 4 },
-		{ " refused this node", true, 4 },
-		{ " sent a malformed message", true, 4 },
-		{ " sent a frame of ", true, 4 },
-		{ " failed: ", true, 4 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-		if (rules[i].anywhere ? strstr(line, rules[i].text) != NULL :
-		    strncmp(line, rules[i].text, strlen(rules[i].text)) == 0)
-			return rules[i].prio;
-	}
-	return 6;
-}
-
 /* Copies line into out (cap bytes) fit for one log line: each control
  * character (C0, DEL, C1) becomes '?', and so does every byte past
  * ASCII when the line is not valid UTF-8 (net/ cleans what peers send;
@@ -121,7 +85,7 @@ log_clean(const char *line, char *out, size_t cap)
 }
 
 static void
-log_line(void *ctx, const char *line)
+log_line(void *ctx, int level, const char *line)
 {
 	char when[32], clean[1024];
 	time_t now = time(NULL);
@@ -130,7 +94,8 @@ log_line(void *ctx, const char *line)
 	(void)ctx;
 	log_clean(line, clean, sizeof clean);
 	if (log_to == LOG_JOURNAL) {
-		fprintf(stderr, "<%d>%s\n", log_priority(line), clean);
+		/* the journal's priority prefix (sd-daemon(3)) */
+		fprintf(stderr, "<%d>%s\n", level, clean);
 	} else {
 		localtime_r(&now, &tm);
 		strftime(when, sizeof when, log_to == LOG_FILE ?
@@ -258,15 +223,16 @@ static void
 progress(void *ctx, uint64_t done, uint64_t total)
 {
 	(void)ctx;
+	fputc('\r', stderr); /* over the line before */
 	if (total > 0)
-		fprintf(stderr, ngettext("\rreceived %llu entry (the peer "
+		fprintf(stderr, ngettext("received %llu entry (the peer "
 					 "holds %llu)",
-				    "\rreceived %llu entries (the peer holds "
+				    "received %llu entries (the peer holds "
 				    "%llu)", (unsigned long)done),
 		    (unsigned long long)done, (unsigned long long)total);
 	else
-		fprintf(stderr, ngettext("\rreceived %llu entry",
-				    "\rreceived %llu entries",
+		fprintf(stderr, ngettext("received %llu entry",
+				    "received %llu entries",
 				    (unsigned long)done),
 		    (unsigned long long)done);
 }

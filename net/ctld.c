@@ -173,7 +173,7 @@ ctl_request(struct ctl_conn *c, const uint8_t *p, size_t len)
 		break;
 	case NET_CTL_CHANGED:
 		if (store_node_refresh(nn->store) != 0)
-			net_node_log(nn, "cannot read the store");
+			net_node_err(nn, "cannot read the store");
 		net_node_reload_book(nn);
 		net_node_changed(nn);
 		ctl_answer_text(c, 0, NULL, NULL);
@@ -330,7 +330,7 @@ net_ctld_open(struct net_node *nn)
 	if (rc == 0 && chmod(nn->ctl_path, 0600) != 0)
 		rc = UV_EPERM;
 	if (rc != 0)
-		net_node_log(nn, "cannot create the control socket %s: %s",
+		net_node_err(nn, "cannot create the control socket %s: %s",
 		    nn->ctl_path, uv_strerror(rc));
 	return rc == 0 ? 0 : DG_EIO;
 }

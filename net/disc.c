@@ -630,12 +630,12 @@ net_disc_start(struct net_node *nn)
 
 	d->keys = sodium_malloc(NET_PSKS * 32);
 	if (d->keys == NULL) {
-		net_node_log(nn, "discovery off: out of memory");
+		net_node_warn(nn, "discovery off: out of memory");
 		return;
 	}
 	net_disc_keys(nn);
 	if (uv_timer_init(&nn->loop, &d->timer) != 0) {
-		net_node_log(nn, "discovery off: cannot start its timer");
+		net_node_warn(nn, "discovery off: cannot start its timer");
 		return;
 	}
 	d->timer.data = nn;
@@ -644,7 +644,7 @@ net_disc_start(struct net_node *nn)
 	d->has4 = rc4 == 0;
 	d->has6 = rc6 == 0;
 	if (!d->has4 && !d->has6) {
-		net_node_log(nn, "discovery off: cannot use UDP port %d: %s",
+		net_node_warn(nn, "discovery off: cannot use UDP port %d: %s",
 		    NET_DISC_PORT, uv_strerror(rc4));
 		return;
 	}

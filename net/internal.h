@@ -19,7 +19,7 @@
 #include "store/node.h"
 
 /* The daemon's log speaks the user's language (cli/i18n.h): net_node_log
- * translates its format; D_() translates a text given as an argument
+ * (and _warn, _err) translates its format; D_() translates a text given as an argument
  * (dg_strerror's).  What goes over the wire stays English. */
 #define D_(s) dgettext("dugnad", s)
 
@@ -378,7 +378,14 @@ struct net_dial *net_node_add_dial(struct net_node *nn, const char *addr,
 void net_node_dial(struct net_node *nn, struct net_dial *d);
 /* ms +-25%, so that nodes do not act in step. */
 uint64_t net_node_jitter(uint64_t ms);
+/* A line for the daemon's log: news, a warning (something refused or
+ * failed that the node gets over), an error (something it could not
+ * do).  fmt is English, translated here. */
 void net_node_log(struct net_node *nn, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void net_node_warn(struct net_node *nn, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void net_node_err(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void net_node_alert(struct net_node *nn, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -173,7 +173,7 @@ net_join_on_request(struct net_sess *s, const struct core_join_request *req)
 	if (rep.first_problem[0] == '\0')
 		snprintf(rep.first_problem, sizeof rep.first_problem,
 		    "the request could not be taken");
-	net_node_log(nn, "refused the join request from %s: %s", net_sess_who(s, name),
+	net_node_warn(nn, "refused the join request from %s: %s", net_sess_who(s, name),
 	    rep.first_problem);
 	net_sess_refuse(s, NET_ERR_JOIN, DG_EREFUSED, rep.first_problem);
 	return DG_EREFUSED;

@@ -41,18 +41,49 @@ net_node_uv_err(int rc)
 	}
 }
 
-void
-net_node_log(struct net_node *nn, const char *fmt, ...)
+static void
+vlog(struct net_node *nn, int level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void
+vlog(struct net_node *nn, int level, const char *fmt, va_list ap)
 {
 	char line[512];
-	va_list ap;
 
 	if (nn->cfg.log == NULL)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, D_(fmt), ap);
+	nn->cfg.log(nn->cfg.ctx, level, line);
+}
+
+void
+net_node_log(struct net_node *nn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(nn, NET_LOG_INFO, fmt, ap);
 	va_end(ap);
-	nn->cfg.log(nn->cfg.ctx, line);
+}
+
+void
+net_node_warn(struct net_node *nn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(nn, NET_LOG_WARN, fmt, ap);
+	va_end(ap);
+}
+
+void
+net_node_err(struct net_node *nn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(nn, NET_LOG_ERR, fmt, ap);
+	va_end(ap);
 }
 
 /* A new alert; one about a node replaces the last alert about the same
@@ -74,7 +105,7 @@ alert_v(struct net_node *nn, const uint8_t *node, bool clearable,
 		    memcmp(nn->alert_node[j], node, 32) == 0) {
 			vsnprintf(nn->alerts[j], sizeof nn->alerts[0], fmt, ap);
 			nn->alert_unknown[j] = clearable;
-			net_node_log(nn, "alert: %s", nn->alerts[j]);
+			net_node_warn(nn, "alert: %s", nn->alerts[j]);
 			return;
 		}
 	}
@@ -86,7 +117,7 @@ alert_v(struct net_node *nn, const uint8_t *node, bool clearable,
 	nn->alert_next = (i + 1) % NET_ALERTS;
 	if (nn->nalerts < NET_ALERTS)
 		nn->nalerts++;
-	net_node_log(nn, "alert: %s", nn->alerts[i]);
+	net_node_warn(nn, "alert: %s", nn->alerts[i]);
 }
 
 void
@@ -311,7 +342,7 @@ note_result(struct net_node *nn, const char *addr, const uint8_t *node,
 	    (uint64_t)time(NULL));
 
 	if (rc != 0 && rc != DG_ENOTFOUND)
-		net_node_log(nn, "cannot note the sync with %s: %s", addr,
+		net_node_err(nn, "cannot note the sync with %s: %s", addr,
 		    D_(dg_strerror(rc)));
 }
 
@@ -482,7 +513,7 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		if (res != NULL)
 			uv_freeaddrinfo(res);
 		if (!nn->stopping) {
-			net_node_log(nn, "cannot resolve %s: %s", d->addr,
+			net_node_warn(nn, "cannot resolve %s: %s", d->addr,
 			    uv_strerror(status));
 			d->backoff = d->backoff ? d->backoff * 2 :
 			    NET_BACKOFF_MIN_MS;
@@ -645,7 +676,7 @@ release_when_quiet(struct net_node *nn)
 	    ++nn->quiet_ticks < NET_QUIET_TICKS)
 		return;
 	if (store_node_release(nn->store) != 0)
-		net_node_log(nn, "cannot reopen the store");
+		net_node_err(nn, "cannot reopen the store");
 }
 
 static void
@@ -673,7 +704,7 @@ on_tick(uv_timer_t *t)
 	if (store_node_refresh(nn->store) == 0)
 		net_node_changed(nn);
 	else
-		net_node_log(nn, "cannot read the store");
+		net_node_err(nn, "cannot read the store");
 	if (nn->psks_stale) {
 		nn->psks_stale = false;
 		net_node_psks_refresh(nn);
@@ -727,7 +758,7 @@ on_conn(uv_stream_t *server, int status)
 	struct net_node *nn = server->data;
 
 	if (status < 0) {
-		net_node_log(nn, "accept failed: %s", uv_strerror(status));
+		net_node_err(nn, "accept failed: %s", uv_strerror(status));
 		return;
 	}
 	if (nn->accepted_now >= NET_ACCEPT_BURST) {
@@ -794,7 +825,7 @@ listen_on(struct net_node *nn, const char *spec)
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)&nn->listener, NET_BACKLOG, on_conn);
 	if (rc != 0) {
-		net_node_log(nn, "cannot listen on %s: %s", spec, uv_strerror(rc));
+		net_node_err(nn, "cannot listen on %s: %s", spec, uv_strerror(rc));
 		return DG_ENET;
 	}
 	len = sizeof ss;

@@ -48,7 +48,14 @@ typedef int (*net_run_fn)(void *ctx, struct store_node *n, int argc,
     struct core_buf *out, struct core_buf *err);
 
 /* A line for the daemon's log (borrowed for the call). */
-typedef void (*net_log_fn)(void *ctx, const char *line);
+typedef void (*net_log_fn)(void *ctx, int level, const char *line);
+
+/* A log line's level, by syslog's numbers (sd-daemon(3) prefixes). */
+enum net_log_level {
+	NET_LOG_ERR = 3,  /* something the node could not do */
+	NET_LOG_WARN = 4, /* refused or failed, and the node goes on */
+	NET_LOG_INFO = 6, /* news */
+};
 
 /* Progress of a one-shot sync: entries taken in so far and, when known,
  * how many the peer is sending (0: not known yet). */

@@ -292,7 +292,7 @@ net_repl_flush(struct net_sess *s)
 		want_missing(s);
 	net_repl_pending_free(s);
 	if (rc != 0) {
-		net_node_log(nn, "cannot store what %s sent: %s", net_sess_who(s, name),
+		net_node_err(nn, "cannot store what %s sent: %s", net_sess_who(s, name),
 		    D_(dg_strerror(rc)));
 		if (s->state != SESS_CLOSING)
 			net_sess_close(s, rc, "cannot store the entries");
@@ -310,7 +310,7 @@ net_repl_flush(struct net_sess *s)
 			net_sess_refuse(s, NET_ERR_BAD_ENTRIES, DG_EPROTO,
 			    "forged or broken entries");
 	} else if (rep.refused > 0) {
-		net_node_log(nn, dngettext("dugnad", "refused %zu entry from "
+		net_node_warn(nn, dngettext("dugnad", "refused %zu entry from "
 		    "%s: %s", "refused %zu entries from %s: %s", rep.refused),
 		    rep.refused, net_sess_who(s, name), rep.first_problem);
 	}
@@ -564,7 +564,7 @@ net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		return rc;
 	}
 	if (rc != 0) {
-		net_node_log(nn, "%s sent a malformed message (%s); disconnected",
+		net_node_warn(nn, "%s sent a malformed message (%s); disconnected",
 		    net_sess_who(s, name), D_(dg_strerror(rc)));
 		net_sess_refuse(s, NET_ERR_PROTOCOL, DG_EPROTO, "malformed message");
 		sodium_memzero(frame, len);
@@ -658,7 +658,7 @@ net_repl_on_msg(struct net_sess *s, uint8_t *frame, size_t len)
 		check_synced(s);
 		break;
 	case NET_ERROR:
-		net_node_log(nn, "%s refused this node: %s", net_sess_who(s, name),
+		net_node_warn(nn, "%s refused this node: %s", net_sess_who(s, name),
 		    m.u.error.text);
 		snprintf(s->why_text, sizeof s->why_text, "%.150s",
 		    m.u.error.text);

@@ -214,26 +214,26 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 		    (const uint8_t (*)[32])nn->psks, npsk, &which, &t);
 		if (rc != 0) {
 			nn->refused++;
-			net_node_log(nn, "refused a handshake from %s: no network "
+			net_node_warn(nn, "refused a handshake from %s: no network "
 			    "key of this node opens it", s->addr);
 			return DG_EREFUSED;
 		}
 		if (t + NET_TIME_SKEW < now || t > now + NET_TIME_SKEW) {
 			nn->refused++;
-			net_node_log(nn, "refused a handshake from %s: its clock is "
+			net_node_warn(nn, "refused a handshake from %s: its clock is "
 			    "off by more than %d minutes", s->addr,
 			    NET_TIME_SKEW / 60);
 			return DG_EREFUSED;
 		}
 		if (!net_node_replay_check(nn, p, t)) {
 			nn->refused++;
-			net_node_log(nn, "refused a replayed handshake from %s",
+			net_node_warn(nn, "refused a replayed handshake from %s",
 			    s->addr);
 			return DG_EREFUSED;
 		}
 		s->join = which >= nnet;
 		if (s->join && joining(nn) >= NET_JOIN_MAX) {
-			net_node_log(nn, "too many newcomers at once: refused %s",
+			net_node_warn(nn, "too many newcomers at once: refused %s",
 			    s->addr);
 			return DG_EBUSY;
 		}
@@ -246,7 +246,7 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 	if (s->initiator && s->hs_step == 1) {
 		rc = net_noise_read2(s->hs, p, len, s->peer);
 		if (rc != 0) {
-			net_node_log(nn, "handshake with %s failed: %s", s->addr,
+			net_node_warn(nn, "handshake with %s failed: %s", s->addr,
 			    D_(dg_strerror(rc)));
 			return DG_EPROTO;
 		}
@@ -285,7 +285,7 @@ on_handshake(struct net_sess *s, const uint8_t *p, size_t len)
 	if (!s->initiator && s->hs_step == 2) {
 		rc = net_noise_read3(s->hs, p, len, s->peer);
 		if (rc != 0) {
-			net_node_log(nn, "handshake from %s failed: %s", s->addr,
+			net_node_warn(nn, "handshake from %s failed: %s", s->addr,
 			    D_(dg_strerror(rc)));
 			return DG_EPROTO;
 		}
@@ -413,7 +413,7 @@ on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		if (fs == NET_FRAME_MORE)
 			break;
 		if (fs == NET_FRAME_BAD) {
-			net_node_log(s->node, "%s sent a frame of %zu bytes; "
+			net_node_warn(s->node, "%s sent a frame of %zu bytes; "
 			    "disconnected", net_sess_who(s, name), len);
 			net_sess_close(s, DG_EPROTO, "bad frame length");
 			return;
@@ -736,7 +736,7 @@ make_room(struct net_node *nn, struct net_sess *s, bool same_ip)
 	}
 	if (old == NULL)
 		return false;
-	net_node_log(nn, "every handshake slot taken: closed %s, silent "
+	net_node_warn(nn, "every handshake slot taken: closed %s, silent "
 	    "since it connected, to make room", old->addr);
 	net_sess_close(old, DG_EBUSY, "made room for a newer connection");
 	return true;
@@ -762,14 +762,14 @@ net_sess_accept(struct net_node *nn, uv_stream_t *server)
 	/* one address: its oldest silent connection gives way, or the new
 	 * one is refused */
 	if (from_same_ip(nn, s) > NET_HS_PER_IP && !make_room(nn, s, true)) {
-		net_node_log(nn, "too many connections from one address: "
+		net_node_warn(nn, "too many connections from one address: "
 		    "refused %s", s->addr);
 		net_sess_close(s, DG_EBUSY, "too many connections");
 		return 0;
 	}
 	if ((live(nn) > NET_SESS_MAX || handshaking(nn) > NET_HS_MAX) &&
 	    !make_room(nn, s, false)) {
-		net_node_log(nn, "too many connections: refused %s", s->addr);
+		net_node_warn(nn, "too many connections: refused %s", s->addr);
 		net_sess_close(s, DG_EBUSY, "too many connections");
 		return 0;
 	}

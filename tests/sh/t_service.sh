@@ -173,6 +173,13 @@ check "journal: a line without a priority is serve's error (SyslogLevel=err)" \
 check "unit: lines without a priority are errors" grep -qx 'SyslogLevel=err' "$UNIT"
 check "log: no control character from the path" \
 	test -z "$(grep '^<' "$J2" | tr -d '\n' | tr -d '[:print:]')"
+# The priority comes from net/ with the line, not from its words: the
+# same error in Norwegian is priority 3 too.
+: >"$J2"
+run env LANG=nb_NO.UTF-8 JOURNAL_STREAM="$JS" sh -c '"$0" --dir "$1" serve --listen 127.0.0.1:0 --no-discovery 2>>"$2"' \
+	"$DUGNAD_BIN" "$E" "$J2"
+check_rc 74 "Norwegian: control socket not made: exit 74"
+check "Norwegian error line: priority 3" grep -q '^<3>kan ikke ' "$J2"
 
 # The same on a terminal (script(1) gives it one): the time of day only.
 if command -v script >/dev/null 2>&1; then
