@@ -304,3 +304,99 @@ cli_fields_local_tz(struct cli_fields *fs, enum core_rtype t)
 	/* A local zone name dugnad does not accept is simply not kept. */
 	return rc == EXIT_OSERR ? rc : 0;
 }
+
+/* What each field means and an example, for the questions of add and
+ * edit on a terminal.  Marked for translation; translated when shown. */
+static const struct field_help {
+	enum core_rtype t;
+	const char *name;
+	const char *meaning;
+	const char *example;
+} field_help[] = {
+	{ CORE_RT_CONTACT, "name", N_("The person's full name."),
+	    "Amina Warsame" },
+	{ CORE_RT_CONTACT, "lang", N_("Languages the person speaks: short "
+	    "codes separated by commas (nb Norwegian, so Somali, ar Arabic, "
+	    "ur Urdu, ti Tigrinya, pl Polish, en English)."), "so,nb" },
+	{ CORE_RT_CONTACT, "phone", N_("Phone number, with the country code "
+	    "if it is abroad."), "+47 912 34 567" },
+	{ CORE_RT_CONTACT, "email", N_("E-mail address."),
+	    "amina@example.org" },
+	{ CORE_RT_CONTACT, "org", N_("The organisation the person belongs "
+	    "to."), "Frivilligsentralen" },
+	{ CORE_RT_CONTACT, "role", N_("What the person does there."),
+	    N_("group leader") },
+	{ CORE_RT_CONTACT, "area", N_("Area or district where the person "
+	    "works."), "Grorud" },
+	{ CORE_RT_CONTACT, "note", N_("Anything else the others should "
+	    "know."), N_("best reached in the evening") },
+	{ CORE_RT_MEETING, "title", N_("What the group or meeting is "
+	    "called."), "Kvinnegruppa" },
+	{ CORE_RT_MEETING, "organiser", N_("Who runs it."),
+	    "Frivilligsentralen" },
+	{ CORE_RT_MEETING, "lang", N_("Languages spoken at the meeting: short "
+	    "codes separated by commas (nb Norwegian, so Somali, ar Arabic, "
+	    "ur Urdu, ti Tigrinya, pl Polish, en English)."), "nb,so" },
+	{ CORE_RT_MEETING, "starts", N_("Date and time of the first meeting: "
+	    "year-month-day, T, hour:minute (24-hour clock)."),
+	    "2026-12-04T18:00" },
+	{ CORE_RT_MEETING, "tz", N_("The time zone the meeting keeps; press "
+	    "Enter for this computer's zone."), "Europe/Oslo" },
+	{ CORE_RT_MEETING, "duration", N_("How long it lasts: minutes, or "
+	    "hours and minutes."), "1h30m" },
+	{ CORE_RT_MEETING, "repeat", N_("How often it repeats: daily, weekly, "
+	    "weekly on given days, every 2 weeks, monthly."),
+	    "weekly:tu,th" },
+	{ CORE_RT_MEETING, "until", N_("The last date it repeats."),
+	    "2027-06-30" },
+	{ CORE_RT_MEETING, "place", N_("Where it is: place or address."),
+	    "Frivilligsentralen, Storgata 1" },
+	{ CORE_RT_MEETING, "link", N_("Link to join online."),
+	    "https://meet.example.org/kvinnegruppa" },
+	{ CORE_RT_MEETING, "capacity", N_("How many people can come."),
+	    "10" },
+	{ CORE_RT_MEETING, "contact", N_("Who to ask about it."),
+	    "Amina, +47 912 34 567" },
+	{ CORE_RT_MEETING, "description", N_("What happens there, in a few "
+	    "words."), N_("We cook, sew and talk.") },
+	{ CORE_RT_REFERRAL, "name", N_("Name of the service."),
+	    "Krisesenteret i Oslo" },
+	{ CORE_RT_REFERRAL, "category", N_("What kind of help, one or more "
+	    "separated by commas: health, mental-health, violence, addiction, "
+	    "children, family, legal, housing, work, language, education, "
+	    "economy, immigration, social, other."), "violence,housing" },
+	{ CORE_RT_REFERRAL, "helps", N_("What they help with."),
+	    N_("a safe place to stay for women and children") },
+	{ CORE_RT_REFERRAL, "lang", N_("Languages they offer: short codes "
+	    "separated by commas."), "nb,en,ar" },
+	{ CORE_RT_REFERRAL, "phone", N_("Phone number."), "22 33 44 55" },
+	{ CORE_RT_REFERRAL, "email", N_("E-mail address."),
+	    "post@example.org" },
+	{ CORE_RT_REFERRAL, "address", N_("Street address."),
+	    "Storgata 1, 0155 Oslo" },
+	{ CORE_RT_REFERRAL, "web", N_("Web site."), "https://example.org" },
+	{ CORE_RT_REFERRAL, "hours", N_("Opening hours."),
+	    N_("Mon-Fri 09-15") },
+	{ CORE_RT_REFERRAL, "cost", N_("What it costs."), N_("free") },
+	{ CORE_RT_REFERRAL, "area", N_("Area served."), "Oslo" },
+	{ CORE_RT_REFERRAL, "note", N_("Anything else the others should "
+	    "know."), N_("call before you come") },
+};
+
+void
+cli_fields_help(enum core_rtype t, const char *name, const char **meaning,
+    const char **example)
+{
+	size_t i;
+
+	*meaning = NULL;
+	*example = NULL;
+	for (i = 0; i < sizeof field_help / sizeof field_help[0]; i++) {
+		if (field_help[i].t == t &&
+		    strcmp(field_help[i].name, name) == 0) {
+			*meaning = _(field_help[i].meaning);
+			*example = _(field_help[i].example);
+			return;
+		}
+	}
+}

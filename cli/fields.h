@@ -49,4 +49,10 @@ int cli_fields_required(const struct cli_fields *fs, enum core_rtype t,
  * weekly meeting keeps its local hour across DST. */
 int cli_fields_local_tz(struct cli_fields *fs, enum core_rtype t);
 
+/* What field name (without "@LANG") of type t means and an example
+ * value, translated, for questions on a terminal.  Both are static
+ * (NULL for an unknown field). */
+void cli_fields_help(enum core_rtype t, const char *name,
+    const char **meaning, const char **example);
+
 #endif
