@@ -69,9 +69,13 @@ cmd_init(struct cli *c, int argc, char **argv)
 	store_node_close(n);
 	print_id(c, pk, NULL);
 	if (!c->json)
-		printf("%s", _("\nNext: found a network with 'dugnad network "
-			       "create NAME', or send your node id to a "
-			       "coordinator.\n"));
+		printf("\n%s\n%s\n", _("Next: to start a new network, run "
+					"'dugnad network create NAME'. To join "
+					"one, ask a coordinator for an invite "
+					"code and run 'dugnad join CODE'."),
+		    _("Remember your passphrase: nobody can recover it, and "
+		      "without it the data on this computer cannot be "
+		      "opened."));
 	return 0;
 }
 

@@ -81,7 +81,7 @@ cmd_invite(struct cli *c, int argc, char **argv)
 {
 	struct store_node *n = NULL;
 	struct core_invite_code code;
-	char text[CORE_INVITE_TEXT];
+	char text[CORE_INVITE_TEXT], when[64];
 	uint8_t role = CORE_ROLE_VOLUNTEER;
 	uint64_t span = 7 * 86400, uses = 1, expires;
 	bool approved = false;
@@ -159,12 +159,29 @@ cmd_invite(struct cli *c, int argc, char **argv)
 		    role_name(role), approved ? "true" : "false",
 		    (unsigned long long)expires, (unsigned long long)uses);
 	} else {
-		printf("%s\n\nGive this code to the new %s (read it out or "
-		       "write it down). It works %llu time%s until %s.\n"
-		       "They run: dugnad join CODE, then send you the file "
-		       "from 'dugnad bundle export'.\n", text, role_name(role),
-		    (unsigned long long)uses, uses == 1 ? "" : "s",
-		    ctime(&(time_t){ (time_t)expires }));
+		cli_fmt_time((int64_t)expires, when, sizeof when);
+		printf("%s\n\n", text);
+		printf(ngettext("It works %llu time, until %s.\n",
+			   "It works %llu times, until %s.\n",
+			   (unsigned long)uses),
+		    (unsigned long long)uses, when);
+		printf(approved ?
+			_("Anyone who has this code can join as %s without "
+			  "waiting for approval.\n") :
+			_("Anyone who has this code can ask to join as %s.\n"),
+		    role_name(role));
+		printf("%s\n", _("Give it to the person yourself: read it out "
+				 "face to face or on the phone, or write it on "
+				 "paper. Do not post it in a group chat or send "
+				 "it by e-mail."));
+		printf("%s\n", _("Next: they run 'dugnad join CODE' (with "
+				 "--peer HOST:PORT to reach your node over the "
+				 "network, or they give you the file from "
+				 "'dugnad bundle export'). Then 'dugnad requests' "
+				 "shows them here: compare the safety number with "
+				 "them before you approve."));
+		printf("%s\n", _("If the code reaches the wrong person, cancel "
+				 "it with 'dugnad invite --cancel CODE'."));
 	}
 	sodium_memzero(text, sizeof text);
 	return 0;
@@ -229,8 +246,14 @@ join_over_network(struct cli *c, struct store_node *n, const char *peer,
 		printf("{\"joined\":true,\"entries\":%llu}\n",
 		    (unsigned long long)rep.received);
 	else
-		printf("Welcome: this node joined the network '%s' (%llu "
-		       "entries).\n", netname, (unsigned long long)rep.received);
+		printf(_("Welcome: this node joined the network '%s' (%llu "
+			 "entries).\n"), netname,
+		    (unsigned long long)rep.received);
+	if (!c->json)
+		printf("%s\n", _("Next: run 'dugnad serve' and leave it "
+				 "running while you work, so that your changes "
+				 "and the others' reach each other; 'dugnad "
+				 "list' shows the directory."));
 	free(netname);
 	return 0;
 }
@@ -325,10 +348,19 @@ cmd_join(struct cli *c, int argc, char **argv)
 	if (c->json)
 		printf("{\"joining\":true}\n");
 	else
-		printf("Join request recorded.\nNext: run 'dugnad bundle export "
-		       "request.dugnad' and give that file to the coordinator; "
-		       "import the file you get back with 'dugnad bundle "
-		       "import FILE'.\n");
+		printf("%s\n%s\n%s\n", _("Join request recorded. A coordinator "
+					 "must approve it before you can see "
+					 "or change anything."),
+		    _("Next: run 'dugnad bundle export request.dugnad' and "
+		      "give that file to the coordinator (a USB stick is fine: "
+		      "the file is encrypted). When they ask, read them your "
+		      "safety number from 'dugnad id': it shows the request is "
+		      "yours."),
+		    _("Then import the file they give back with 'dugnad bundle "
+		      "import FILE'; 'dugnad members' shows you are in. "
+		      "Instead of files, 'dugnad join CODE --peer HOST:PORT' "
+		      "sends the request to a member's running node and "
+		      "waits for the approval."));
 	return 0;
 }
 
@@ -693,10 +725,18 @@ cmd_approve(struct cli *c, int argc, char **argv)
 	if (c->json)
 		printf("{\"approved\":\"%s\",\"role\":\"%s\"}\n", sh,
 		    role_name(role));
-	else
-		printf("Approved %s as %s.\nNext: run 'dugnad bundle export "
-		       "welcome.dugnad --for %s' and give them that file.\n",
-		    name, role_name(role), sh);
+	else {
+		printf(_("Approved %s as %s.\n"), name, role_name(role));
+		printf(_("Next: if they sent the request with 'dugnad join "
+			 "CODE --peer' to a node where 'dugnad serve' runs, "
+			 "they get in from there by themselves. Otherwise run "
+			 "'dugnad bundle export welcome.dugnad --for %s' and "
+			 "give them that file (it is encrypted); they run "
+			 "'dugnad bundle import welcome.dugnad' and are "
+			 "members.\n"), sh);
+		printf("%s\n", _("Then they run 'dugnad serve' to stay in "
+				 "sync; 'dugnad members' shows them here."));
+	}
 out:
 	cli_close(c, n);
 	return rc;
@@ -802,9 +842,20 @@ cmd_revoke(struct cli *c, int argc, char **argv)
 	cli_short_node(pk, sh);
 	if (c->json)
 		printf("{\"revoked\":\"%s\"}\n", sh);
-	else
-		printf("Revoked %s. New keys were made for everyone else; "
-		       "share them with 'dugnad bundle export FILE'.\n", sh);
+	else {
+		printf(_("Revoked %s. Their node is refused from now on and "
+			 "cannot read anything written after this: new keys "
+			 "were made for everyone else.\n"), sh);
+		printf("%s\n", _("The revoked laptop keeps what it held "
+				 "before (encrypted with its passphrase), but it "
+				 "gets nothing new and no member will talk to "
+				 "it."));
+		printf("%s\n", _("Next: while 'dugnad serve' runs, the new "
+				 "keys reach the connected members by "
+				 "themselves; members who are offline get them "
+				 "when they next sync, or from a file made with "
+				 "'dugnad bundle export FILE'."));
+	}
 out:
 	cli_close(c, n);
 	return rc;
