@@ -701,3 +701,10 @@ store_count(struct store_txn *t, enum store_dbi dbi, const void *prefix,
 	*count = c.n;
 	return rc;
 }
+
+void
+store_db_progress(struct store_db *db, store_progress_fn fn, void *ctx)
+{
+	db->progress = fn;
+	db->progress_ctx = ctx;
+}

@@ -54,6 +54,17 @@ int store_db_read(struct store_db *db, store_txn_fn fn, void *ctx) DG_WUR;
  * the next transaction tries again. */
 int store_db_compact(struct store_db *db) DG_WUR;
 
+/* Progress of a long walk over every entry: done of total entries so
+ * far.  Called from inside a transaction; it must not use the store. */
+typedef void (*store_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* Sets (fn NULL: clears) the function that walks over every stored
+ * entry (store_log_each without an author: verify, reindex) call every
+ * STORE_PROGRESS_STEP entries and once at the end.  ctx is borrowed
+ * until it is cleared or db closed. */
+#define STORE_PROGRESS_STEP 1024
+void store_db_progress(struct store_db *db, store_progress_fn fn, void *ctx);
+
 /* The id of the node's network (readable without the passphrase: it is
  * in every entry header).  Returns 0 or DG_ENOTFOUND. */
 int store_db_net(struct store_db *db, uint8_t net[32]) DG_WUR;

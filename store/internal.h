@@ -37,6 +37,8 @@ struct store_db {
 	char *dir;
 	int lockfd; /* shared flock on dir/lock; exclusive to compact */
 	size_t map;     /* the map size when env was closed */
+	store_progress_fn progress; /* store_db_progress; NULL: none */
+	void *progress_ctx;
 };
 
 #define STORE_EPOCHS_MAX 256 /* key epochs a node can hold */
@@ -116,6 +118,13 @@ int store_request_put(struct store_node *n, struct store_txn *t,
 /* Drops the views and rebuilds them from the logs in t, leaving out
  * what members wrote past their revocation. */
 int store_reindex_in(struct store_node *n, struct store_txn *t);
+
+/* Tells the db's progress function (store_db_progress), if any, that
+ * done of total items are done; total 0: unknown. */
+void store_progress_note(struct store_txn *t, uint64_t done, uint64_t total);
+
+/* The number of entries stored (0 when it cannot be read). */
+uint64_t store_entry_count(struct store_txn *t);
 
 /* After an import, on an active coordinator's node: if the newest key
  * was delivered to a member since revoked (two rotations at once), start

@@ -234,11 +234,15 @@ store_log_each(struct store_txn *t, const uint8_t *author, store_log_fn fn,
 	MDB_cursor *c;
 	MDB_val k, v;
 	MDB_cursor_op op = MDB_SET_RANGE;
+	bool progress = author == NULL && t->db->progress != NULL;
+	uint64_t done = 0, total = 0;
 	int rc, erc;
 
 	rc = mdb_cursor_open(t->txn, t->db->dbi[DBI_ENTRIES], &c);
 	if (rc != 0)
 		return store_err(rc);
+	if (progress)
+		total = store_entry_count(t);
 	memset(start, 0, sizeof start);
 	if (author != NULL)
 		memcpy(start, author, CORE_KEY_LEN);
@@ -277,9 +281,30 @@ store_log_each(struct store_txn *t, const uint8_t *author, store_log_fn fn,
 		rc = fn(ctx, &e, erc);
 		if (rc != 0)
 			break;
+		if (progress && ++done % STORE_PROGRESS_STEP == 0)
+			store_progress_note(t, done, total);
 	}
 	mdb_cursor_close(c);
+	if (progress && rc == 0)
+		store_progress_note(t, done, total);
 	return rc;
+}
+
+void
+store_progress_note(struct store_txn *t, uint64_t done, uint64_t total)
+{
+	if (t->db->progress != NULL)
+		t->db->progress(t->db->progress_ctx, done, total);
+}
+
+uint64_t
+store_entry_count(struct store_txn *t)
+{
+	MDB_stat st;
+
+	if (mdb_stat(t->txn, t->db->dbi[DBI_ENTRIES], &st) != 0)
+		return 0;
+	return st.ms_entries;
 }
 
 struct heads_walk {
