@@ -762,7 +762,7 @@ ingest_txn(struct store_txn *t, void *arg)
 	struct store_members m;
 	struct cand *cands = NULL;
 	size_t i, ncand = 0, left;
-	uint64_t hlc;
+	uint64_t hlc, taken = 0;
 	int rc, progress, last = 0, round;
 	bool have_m = false;
 
@@ -808,6 +808,8 @@ ingest_txn(struct store_txn *t, void *arg)
 			if (rc == 1) {
 				g->done[i] = true;
 				progress = 1;
+				taken += g->b->batches[i].n;
+				store_progress_note(t, taken, 0);
 			} else {
 				left++;
 			}
@@ -913,6 +915,7 @@ struct exp {
 	struct core_bundle_writer *w;
 	struct store_txn *t;
 	size_t count;
+	uint64_t total;      /* entries stored, for progress */
 	const uint8_t *peer; /* --since-peer, or NULL */
 	uint8_t *known;      /* what peer holds (pairs) */
 	size_t nknown;
@@ -953,6 +956,7 @@ export_author(void *arg, const uint8_t author[32], uint64_t head,
 		if (rc == 0 && k > 0)
 			rc = core_bundle_add_entries(x->w, author, run, k);
 		x->count += k;
+		store_progress_note(x->t, x->count, x->total);
 	}
 out:
 	free(run);
@@ -968,6 +972,7 @@ export_txn(struct store_txn *t, void *arg)
 
 	x->t = t;
 	x->count = 0;
+	x->total = x->n->db->progress != NULL ? store_entry_count(t) : 0;
 	free(x->known);
 	x->known = NULL;
 	x->nknown = 0;
