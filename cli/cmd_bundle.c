@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "core/ident.h"
 #include "store/member.h"
 
@@ -16,6 +17,7 @@ bundle_export(struct cli *c, int argc, char **argv)
 	struct store_node *n = NULL;
 	struct store_members m;
 	struct core_buf out;
+	struct cli_progress pg;
 	const char *path = NULL, *to = NULL;
 	bool since = false;
 	uint8_t pk[32], net[32];
@@ -88,8 +90,12 @@ bundle_export(struct cli *c, int argc, char **argv)
 		}
 	}
 	core_buf_init(&out);
+	cli_progress_start(&pg, c, _("Writing entries"), 0);
+	store_db_progress(store_node_db(n), cli_progress_store, &pg);
 	rc = store_node_bundle(n, mode, to ? pk : NULL, since ? pk : NULL, &out,
 	    &count);
+	store_db_progress(store_node_db(n), NULL, NULL);
+	cli_progress_end(&pg);
 	if (rc == DG_ESTATE && store_node_network(n, net, NULL) != 0) {
 		cli_err(c, "this node has no network and no join request; run "
 			   "'dugnad join CODE' first");
@@ -109,12 +115,20 @@ bundle_export(struct cli *c, int argc, char **argv)
 		if (c->json)
 			printf("{\"file\":\"%s\",\"entries\":%zu}\n", path, count);
 		else if (store_node_network(n, net, NULL) != 0)
-			printf("Wrote your join request to %s. Give it to the "
-			       "coordinator.\n", path);
+			printf(_("Wrote your join request to %s. Give it to the "
+				 "coordinator.\n"), path);
+		else if (to)
+			printf(ngettext("Wrote %zu entry to %s (encrypted for "
+					"that member only).\n",
+				   "Wrote %zu entries to %s (encrypted for that "
+				   "member only).\n", (unsigned long)count),
+			    count, path);
 		else
-			printf("Wrote %zu entries to %s (encrypted%s).\n", count,
-			    path, to ? " for that member only" :
-				       " for the network's members");
+			printf(ngettext("Wrote %zu entry to %s (encrypted for "
+					"the network's members).\n",
+				   "Wrote %zu entries to %s (encrypted for the "
+				   "network's members).\n", (unsigned long)count),
+			    count, path);
 	}
 	core_buf_fini(&out);
 out:
@@ -128,8 +142,10 @@ bundle_import(struct cli *c, int argc, char **argv)
 	struct store_node *n = NULL;
 	struct core_bundle *b = NULL;
 	struct store_ingest rep;
+	struct cli_progress pg;
 	char *data = NULL;
-	size_t len = 0;
+	size_t len = 0, i;
+	uint64_t total;
 	int rc;
 
 	if (argc != 3) {
@@ -171,7 +187,13 @@ bundle_import(struct cli *c, int argc, char **argv)
 		rc = cli_fail(c, rc, "cannot read the bundle");
 		goto out;
 	}
+	for (i = 0, total = 0; i < b->nbatches; i++)
+		total += b->batches[i].n;
+	cli_progress_start(&pg, c, _("Taking in entries"), total);
+	store_db_progress(store_node_db(n), cli_progress_store, &pg);
 	rc = store_node_ingest(n, b, &rep);
+	store_db_progress(store_node_db(n), NULL, NULL);
+	cli_progress_end(&pg);
 	if (rc == DG_ESTATE) {
 		cli_err(c, "this node is in no network and the bundle does not "
 			   "welcome it (run 'dugnad join CODE' first, or ask "
@@ -197,38 +219,56 @@ bundle_import(struct cli *c, int argc, char **argv)
 		    rep.joined ? "true" : "false");
 	} else {
 		if (rep.joined)
-			printf("Welcome: this node joined the network.\n");
+			printf("%s\n", _("Welcome: this node joined the "
+					 "network."));
 		if (rep.unvouched) {
 			char sender[CORE_SAFETY_TEXT];
 
 			core_ident_safety(b->from, sender);
-			printf("No invite code vouches for this network: compare "
-			       "the safety number of the coordinator who gave you "
-			       "the file: %s\n", sender);
+			printf(_("No invite code vouches for this network: "
+				 "compare the safety number of the coordinator "
+				 "who gave you the file: %s\n"), sender);
 		}
-		printf("imported %zu new entries (%zu already here)\n",
+		/* TRANSLATORS: the first number decides the plural. */
+		printf(ngettext("imported %zu new entry (%zu already here)\n",
+			   "imported %zu new entries (%zu already here)\n",
+			   (unsigned long)rep.entries),
 		    rep.entries, rep.known);
 		if (rep.requests)
-			printf("%zu join request%s waiting: see 'dugnad "
-			       "requests'\n", rep.requests,
-			    rep.requests == 1 ? "" : "s");
+			printf(ngettext("%zu join request waiting: see "
+					"'dugnad requests'\n",
+				   "%zu join requests waiting: see 'dugnad "
+				   "requests'\n", (unsigned long)rep.requests),
+			    rep.requests);
 		if (rep.admitted)
-			printf("%zu newcomer%s admitted with an approved "
-			       "invite; send them 'dugnad bundle export FILE "
-			       "--for ID'\n", rep.admitted,
-			    rep.admitted == 1 ? "" : "s");
+			printf(ngettext("%zu newcomer admitted with an "
+					"approved invite; send them 'dugnad "
+					"bundle export FILE --for ID'\n",
+				   "%zu newcomers admitted with an approved "
+				   "invite; send them 'dugnad bundle export "
+				   "FILE --for ID'\n",
+				   (unsigned long)rep.admitted),
+			    rep.admitted);
 	}
 	if (rep.uncounted && !rep.refused && !rep.forks) {
-		printf("note: %zu entr%s written after the author's revocation "
-		       "count for nothing\n", rep.uncounted,
-		    rep.uncounted == 1 ? "y" : "ies");
+		printf(ngettext("note: %zu entry written after the author's "
+				"revocation counts for nothing\n",
+			   "note: %zu entries written after the author's "
+			   "revocation count for nothing\n",
+			   (unsigned long)rep.uncounted),
+		    rep.uncounted);
 	} else if (rep.refused == 0 && rep.forks == 0 && rep.first_problem[0]) {
 		cli_err(c, "%s", rep.first_problem);
 		rc = EXIT_DATA;
 	} else if (rep.refused || rep.forks) {
-		cli_err(c, "%zu entr%s refused: %s", rep.refused,
-		    rep.refused == 1 ? "y was" : "ies were",
-		    rep.first_problem[0] ? rep.first_problem : "see above");
+		if (rep.refused == 1)
+			cli_err(c, "%zu entry was refused: %s", rep.refused,
+			    rep.first_problem[0] ? rep.first_problem :
+						   _("see above"));
+		else
+			cli_err(c, "%zu entries were refused: %s", rep.refused,
+			    rep.first_problem[0] ? rep.first_problem :
+						   _("see above"));
 		rc = EXIT_DATA;
 	}
 out:

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/fields.h"
+#include "cli/progress.h"
 #include "core/csv.h"
 #include "core/entry.h"
 #include "core/text.h"
@@ -32,13 +33,16 @@ struct imp {
 	size_t n, cap;
 	size_t nbad;
 	struct cli_fields fs;
+	struct cli_progress pg; /* "Reading the file: N" lines */
 };
 
 static void
 bad(struct imp *im, size_t line, const char *why)
 {
-	if (im->nbad < ERRORS_SHOWN)
-		fprintf(stderr, "dugnad: import: line %zu: %s\n", line, why);
+	if (im->nbad < ERRORS_SHOWN) {
+		cli_progress_end(&im->pg);
+		cli_err(im->c, "line %zu: %s", line, why);
+	}
 	im->nbad++;
 }
 
@@ -89,6 +93,7 @@ one(struct imp *im, size_t line, enum core_rtype t, const char *const *keys,
 	int rc = 0, pass;
 
 	cli_fields_fini(&im->fs);
+	cli_progress_set(&im->pg, line, false);
 	for (pass = 0; pass < 2 && rc == 0; pass++) {
 		for (i = 0; i < n && rc == 0; i++) {
 			if (vals[i][0] == '\0' || meta_col(keys[i]))
@@ -242,17 +247,20 @@ static int
 store_all(struct cli *c, struct imp *im)
 {
 	struct store_node *n;
+	struct cli_progress pg;
 	size_t done = 0, k;
-	bool tty = cli_interactive();
 	int rc;
 
 	rc = cli_open(c, true, &n);
 	if (rc != 0)
 		return rc;
+	cli_progress_start(&pg, c, _("Importing records"), im->n);
+	cli_progress_set(&pg, 0, true);
 	while (done < im->n) {
 		k = im->n - done < IMPORT_BATCH ? im->n - done : IMPORT_BATCH;
 		rc = store_node_append(n, im->bodies + done, k);
 		if (rc != 0) {
+			cli_progress_end(&pg);
 			cli_close(c, n);
 			if (done > 0)
 				cli_err(c, "stopped after %zu of %zu records "
@@ -260,11 +268,9 @@ store_all(struct cli *c, struct imp *im)
 			return cli_fail(c, rc, "the rest was not saved");
 		}
 		done += k;
-		if (tty)
-			fprintf(stderr, "\rimported %zu of %zu", done, im->n);
+		cli_progress_set(&pg, done, false);
 	}
-	if (tty)
-		fputc('\n', stderr);
+	cli_progress_end(&pg);
 	cli_close(c, n);
 	return 0;
 }
@@ -313,6 +319,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	why[0] = '\0';
+	cli_progress_start(&im->pg, c, _("Reading the file, line"), 0);
 	if (is_vcard(data, len)) {
 		if (im->type != 0 && im->type != CORE_RT_CONTACT) {
 			cli_err(c, "a vCard file holds contacts");
@@ -325,6 +332,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 		rc = core_csv_parse(data, len, csv_row, im, &line, why,
 		    sizeof why);
 	}
+	cli_progress_end(&im->pg);
 	if (rc == DG_ENOMEM) {
 		cli_err(c, "out of memory");
 		rc = EXIT_OSERR;

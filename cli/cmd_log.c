@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/table.h"
 #include "core/hlc.h"
 #include "core/ident.h"
@@ -158,6 +159,7 @@ out:
 struct ver_ctx {
 	struct cli *c;
 	struct core_buf *out;
+	struct cli_progress *pg;
 };
 
 static int
@@ -176,8 +178,12 @@ problem(void *arg, const struct store_problem *p)
 		core_json_str(v->out, p->what);
 		core_buf_ch(v->out, '}');
 	} else {
-		printf("problem: author %.10s entry %llu: %s\n", author,
-		    (unsigned long long)p->seq, p->what);
+		/* The problem's line goes where the counter was; the counter
+		 * comes back at its next update. */
+		cli_progress_end(v->pg);
+		printf(_("problem: author %.10s entry %llu: %s\n"), author,
+		    (unsigned long long)p->seq, _(p->what));
+		fflush(stdout);
 	}
 	return 0;
 }
@@ -187,7 +193,8 @@ cmd_verify(struct cli *c, int argc, char **argv)
 {
 	struct store_db *db = NULL;
 	struct core_buf out;
-	struct ver_ctx v = { c, &out };
+	struct cli_progress pg;
+	struct ver_ctx v = { c, &out, &pg };
 	uint8_t net[32];
 	uint64_t checked = 0, problems = 0;
 	int rc, have_net;
@@ -204,8 +211,12 @@ cmd_verify(struct cli *c, int argc, char **argv)
 	if (c->json)
 		core_buf_ch(&out, '[');
 	have_net = store_db_net(db, net) == 0;
+	cli_progress_start(&pg, c, _("Checking entries"), 0);
+	store_db_progress(db, cli_progress_store, &pg);
 	rc = store_log_check(db, have_net ? net : NULL, problem, &v, &checked,
 	    &problems);
+	store_db_progress(db, NULL, NULL);
+	cli_progress_end(&pg);
 	store_db_close(db);
 	if (rc != 0) {
 		core_buf_fini(&out);
@@ -217,10 +228,15 @@ cmd_verify(struct cli *c, int argc, char **argv)
 		    (unsigned long long)checked, (unsigned long long)problems,
 		    out.data);
 	} else if (problems == 0) {
-		printf("ok: %llu entries checked, no problems\n",
+		printf(ngettext("ok: %llu entry checked, no problems\n",
+			   "ok: %llu entries checked, no problems\n",
+			   (unsigned long)checked),
 		    (unsigned long long)checked);
 	} else {
-		printf("%llu entries checked, %llu problems\n",
+		/* TRANSLATORS: the second number decides the plural. */
+		printf(ngettext("%llu entries checked, %llu problem\n",
+			   "%llu entries checked, %llu problems\n",
+			   (unsigned long)problems),
 		    (unsigned long long)checked, (unsigned long long)problems);
 	}
 	core_buf_fini(&out);
@@ -230,6 +246,7 @@ cmd_verify(struct cli *c, int argc, char **argv)
 int
 cmd_reindex(struct cli *c, int argc, char **argv)
 {
+	struct cli_progress pg;
 	struct store_node *n;
 	int rc;
 
@@ -241,12 +258,16 @@ cmd_reindex(struct cli *c, int argc, char **argv)
 	rc = cli_open(c, false, &n);
 	if (rc != 0)
 		return rc;
+	cli_progress_start(&pg, c, _("Rebuilding the views"), 0);
+	store_db_progress(store_node_db(n), cli_progress_store, &pg);
 	rc = store_node_reindex(n);
+	store_db_progress(store_node_db(n), NULL, NULL);
+	cli_progress_end(&pg);
 	cli_close(c, n);
 	if (rc != 0)
 		return cli_fail(c, rc, "cannot rebuild the views");
 	if (!c->json)
-		printf("views rebuilt from the logs\n");
+		printf("%s\n", _("views rebuilt from the logs"));
 	else
 		printf("{\"reindexed\":true}\n");
 	return 0;
@@ -271,7 +292,7 @@ cmd_compact(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return cli_fail(c, rc, "cannot compact the store");
 	if (!c->json)
-		printf("store compacted\n");
+		printf("%s\n", _("store compacted"));
 	else
 		printf("{\"compacted\":true}\n");
 	return 0;

@@ -217,7 +217,7 @@ run dg --dir "$B" bundle export f1.dugnad
 run dg --dir "$TMP/B2" bundle export f2.dugnad
 run dg --dir "$A" bundle import f1.dugnad
 check_rc 0 "fork: the first branch imports: exit 0"
-check_out "imported 1 new entries" "fork: the first branch: one new entry"
+check_out "imported 1 new entry " "fork: the first branch: one new entry"
 run dg --dir "$A" bundle import f2.dugnad
 check_rc 65 "fork: the second branch: exit 65"
 check_err "fork" "fork: the message says fork"

@@ -103,7 +103,7 @@ check_rc 0 "member's bundle export (network key): exit 0"
 check_out "for the network's members" "member's bundle: sealed for the members"
 run dg --dir "$A" bundle import b1.dugnad
 check_rc 0 "founder imports the member's bundle: exit 0"
-check_out "imported 1 new entries" "founder: one new entry"
+check_out "imported 1 new entry " "founder: one new entry"
 run dg --dir "$A" --json list
 check "founder: lists the member's record" \
 	test "$(names)" = "Amina Warsame,Hodan Ali,Kvinnegruppa"
