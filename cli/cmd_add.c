@@ -427,19 +427,22 @@ print_type_fields(enum core_rtype t)
 	size_t n, i;
 
 	defs = core_schema_fields(t, &n);
-	printf("usage: dugnad add %s key=value ...\nfields of a %s:\n",
-	    core_schema_rtype_name(t), core_schema_rtype_name(t));
-	for (i = 0; i < n; i++)
-		printf("  %-12s %s%s%s%s%s\n", defs[i].name, defs[i].label,
-		    defs[i].required ? " (required)" : "",
-		    defs[i].translatable ? "; translations: " : "",
-		    defs[i].translatable ? defs[i].name : "",
-		    defs[i].translatable ? "@LANG=..." : "");
+	printf(_("usage: dugnad add %s key=value ...\n"),
+	    core_schema_rtype_name(t));
+	printf(_("fields of a %s:\n"), core_schema_rtype_name(t));
+	for (i = 0; i < n; i++) {
+		printf("  %-12s %s", defs[i].name, defs[i].label);
+		if (defs[i].required)
+			fputs(_(" (required)"), stdout);
+		if (defs[i].translatable)
+			printf(_("; translations: %s@LANG=..."), defs[i].name);
+		putchar('\n');
+	}
 }
 
+/* Appends the record; prints "added TYPE ID" (or "changed", edit). */
 static int
-append(struct cli *c, struct store_node *n, struct core_body *b,
-    const char *done)
+append(struct cli *c, struct store_node *n, struct core_body *b, bool added)
 {
 	char sh[16], full[CORE_RID_TEXT];
 	int rc;
@@ -451,8 +454,11 @@ append(struct cli *c, struct store_node *n, struct core_body *b,
 	core_record_id_text(b->rid, full);
 	if (c->json)
 		printf("{\"id\":\"%s\",\"short\":\"%s\"}\n", full, sh);
+	else if (added)
+		printf(_("added %s %s\n"), core_schema_rtype_name(b->rtype), sh);
 	else
-		printf("%s %s %s\n", done, core_schema_rtype_name(b->rtype), sh);
+		printf(_("changed %s %s\n"), core_schema_rtype_name(b->rtype),
+		    sh);
 	return 0;
 }
 
@@ -518,7 +524,7 @@ cmd_add(struct cli *c, int argc, char **argv)
 	b.rtype = t;
 	b.set = fs->f;
 	b.nset = fs->n;
-	rc = append(c, n, &b, "added");
+	rc = append(c, n, &b, true);
 out:
 	if (rc == 0 || rc == CANCELLED) {
 		if (rc == CANCELLED)
@@ -643,7 +649,7 @@ cmd_edit(struct cli *c, int argc, char **argv)
 	b.rtype = s.type;
 	b.set = fs->f;
 	b.nset = fs->n;
-	rc = append(c, n, &b, "changed");
+	rc = append(c, n, &b, false);
 out:
 	if (rc == CANCELLED) {
 		fprintf(stderr, "%s\n", _("Nothing was changed."));

@@ -155,10 +155,9 @@ csv_row(void *ctx, size_t line, char **cells, size_t n)
 				im->type_col = (long)i;
 		}
 		if (im->type == 0 && im->type_col < 0) {
-			fprintf(stderr, "dugnad: import: line %zu: the file "
-					"has no 'type' column; say what it holds "
-					"with --type contacts|meetings|referrals\n",
-			    line);
+			cli_err(im->c, "line %zu: the file has no 'type' "
+				       "column; say what it holds with --type "
+				       "contacts|meetings|referrals", line);
 			return DG_EINVAL;
 		}
 		/* With one type for the whole file, a column that is not a
@@ -170,9 +169,9 @@ csv_row(void *ctx, size_t line, char **cells, size_t n)
 				continue;
 			if (cli_fields_key(im->type, im->cols[i],
 				strlen(im->cols[i]), key, why, sizeof why)) {
-				fprintf(stderr, "dugnad: import: line %zu, "
-						"column %zu: %s; nothing was "
-						"imported\n", line, i + 1, why);
+				cli_err(im->c, "line %zu, column %zu: %s; "
+					       "nothing was imported", line,
+				    i + 1, why);
 				return DG_EINVAL;
 			}
 		}
@@ -181,19 +180,19 @@ csv_row(void *ctx, size_t line, char **cells, size_t n)
 	if (n != im->ncols) {
 		char why[120];
 
-		snprintf(why, sizeof why, "the row has %zu cells, the header "
-		    "%zu", n, im->ncols);
+		snprintf(why, sizeof why, _("the row has %zu cells, the "
+					     "header %zu"), n, im->ncols);
 		bad(im, line, why);
 		return 0;
 	}
 	if (im->type_col >= 0 && cells[im->type_col][0] != '\0') {
 		if (core_schema_rtype(cells[im->type_col], &t) != 0) {
-			bad(im, line, "type must be contact, meeting or "
-				      "referral");
+			bad(im, line, _("type must be contact, meeting or "
+					"referral"));
 			return 0;
 		}
 	} else if (t == 0) {
-		bad(im, line, "the type cell is empty");
+		bad(im, line, _("the type cell is empty"));
 		return 0;
 	}
 	return one(im, line, t, (const char *const *)im->cols,
@@ -361,9 +360,16 @@ cmd_import(struct cli *c, int argc, char **argv)
 		goto out;
 	if (c->json)
 		printf("{\"imported\":%zu,\"skipped\":%zu}\n", im->n, im->nbad);
+	else if (im->nbad)
+		printf(ngettext("imported %zu record (bad ones skipped, see "
+				"above)\n",
+			   "imported %zu records (bad ones skipped, see "
+			   "above)\n", (unsigned long)im->n),
+		    im->n);
 	else
-		printf("imported %zu record%s%s\n", im->n, im->n == 1 ? "" : "s",
-		    im->nbad ? " (bad ones skipped, see above)" : "");
+		printf(ngettext("imported %zu record\n",
+			   "imported %zu records\n", (unsigned long)im->n),
+		    im->n);
 out:
 	if (data != NULL) {
 		sodium_memzero(data, len);

@@ -64,10 +64,13 @@ log_one(void *arg, const struct store_entry *e, int erc)
 	cli_short_node(e->hdr.author, sh);
 	snprintf(seq, sizeof seq, "%llu", (unsigned long long)e->hdr.seq);
 	snprintf(ep, sizeof ep, "%u", e->hdr.epoch);
+	/* The table's text (JSON says "present" or "dropped" below). */
 	if (e->body != NULL)
-		snprintf(body, sizeof body, "%u bytes", e->hdr.body_len);
+		snprintf(body, sizeof body,
+		    ngettext("%u byte", "%u bytes", e->hdr.body_len),
+		    e->hdr.body_len);
 	else
-		snprintf(body, sizeof body, "dropped");
+		snprintf(body, sizeof body, "%s", _("dropped"));
 	if (l->c->json) {
 		core_buf_str(l->out, l->count ? ",\n{" : "\n{");
 		core_buf_str(l->out, "\"author\":");
@@ -95,8 +98,10 @@ log_one(void *arg, const struct store_entry *e, int erc)
 int
 cmd_log(struct cli *c, int argc, char **argv)
 {
-	static const char *const head[] = { "AUTHOR", "SEQ", "KIND", "EPOCH",
-		"TIME", "BODY" };
+	static const char *const head[] = { N_("AUTHOR"), N_("SEQ"),
+		N_("KIND"), N_("EPOCH"), N_("TIME"), N_("BODY") };
+	const char *th[6] = { _(head[0]), _(head[1]), _(head[2]), _(head[3]),
+		_(head[4]), _(head[5]) };
 	struct store_db *db = NULL;
 	struct cli_table t;
 	struct core_buf out;
@@ -131,7 +136,7 @@ cmd_log(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	core_buf_init(&out);
-	cli_table_init(&t, 6, head);
+	cli_table_init(&t, 6, th);
 	l.c = c;
 	l.out = &out;
 	l.t = &t;

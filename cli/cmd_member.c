@@ -18,10 +18,13 @@
 #include "core/text.h"
 #include "store/member.h"
 
+/* The role's name as the command line and JSON write it (translate it
+ * with _() in sentences). */
 static const char *
 role_name(uint8_t role)
 {
-	return role == CORE_ROLE_COORDINATOR ? "coordinator" : "volunteer";
+	return role == CORE_ROLE_COORDINATOR ? N_("coordinator") :
+					       N_("volunteer");
 }
 
 static int
@@ -110,8 +113,8 @@ cmd_invite(struct cli *c, int argc, char **argv)
 		if (c->json)
 			printf("{\"cancelled\":true}\n");
 		else
-			printf("The code is cancelled: nobody can join with it "
-			       "any more.\n");
+			printf("%s\n", _("The code is cancelled: nobody can "
+					 "join with it any more."));
 		return 0;
 	}
 	for (i = 1; i < argc; i++) {
@@ -169,7 +172,7 @@ cmd_invite(struct cli *c, int argc, char **argv)
 			_("Anyone who has this code can join as %s without "
 			  "waiting for approval.\n") :
 			_("Anyone who has this code can ask to join as %s.\n"),
-		    role_name(role));
+		    _(role_name(role)));
 		printf("%s\n", _("Give it to the person yourself: read it out "
 				 "face to face or on the phone, or write it on "
 				 "paper. Do not post it in a group chat or send "
@@ -311,7 +314,8 @@ cmd_join(struct cli *c, int argc, char **argv)
 		return EXIT_DATA;
 	}
 	if (name == NULL && cli_interactive()) {
-		fprintf(stderr, "Your name, as the coordinators will see it: ");
+		fputs(_("Your name, as the coordinators will see it: "),
+		    stderr);
 		if (fgets(buf, sizeof buf, stdin) == NULL) {
 			cli_err(c, "cancelled");
 			return EXIT_USAGE;
@@ -411,8 +415,9 @@ fork_line(void *arg, const uint8_t author[32], uint64_t seq)
 		core_buf_printf(f->out, ",\"seq\":%llu}",
 		    (unsigned long long)seq);
 	} else {
-		printf("alert: %.10s wrote two different entries %llu (a fork); "
-		       "nothing after it is taken. See doc/coordinators.md.\n",
+		printf(_("alert: %.10s wrote two different entries %llu (a "
+			 "fork); nothing after it is taken. See "
+			 "doc/coordinators.md.\n"),
 		    id, (unsigned long long)seq);
 	}
 	f->n++;
@@ -422,8 +427,9 @@ fork_line(void *arg, const uint8_t author[32], uint64_t seq)
 int
 cmd_members(struct cli *c, int argc, char **argv)
 {
-	static const char *const head[] = { "ID", "NAME", "ROLE", "STATUS",
-		"ADMITTED BY", "SINCE" };
+	static const char *const head[] = { N_("ID"), N_("NAME"), N_("ROLE"),
+		N_("STATUS"), N_("ADMITTED BY"), N_("SINCE") };
+	const char *th[6];
 	struct store_node *n = NULL;
 	struct store_members m;
 	struct cli_table t;
@@ -462,7 +468,9 @@ cmd_members(struct cli *c, int argc, char **argv)
 	}
 	core_buf_fini(&fk);
 	core_buf_init(&out);
-	cli_table_init(&t, 6, head);
+	for (size_t k = 0; k < 6; k++)
+		th[k] = _(head[k]);
+	cli_table_init(&t, 6, th);
 	if (c->json)
 		core_buf_ch(&out, '[');
 	for (i = 0; i < m.list.n; i++) {
@@ -491,10 +499,10 @@ cmd_members(struct cli *c, int argc, char **argv)
 			core_buf_ch(&out, '}');
 		} else {
 			cli_table_row(&t, (const char *const[]){ sh,
-			    x->name ? x->name : "(founder)",
-			    role_name(x->role),
-			    x->status == CORE_MEMBER_ACTIVE ? "active" :
-							      "revoked",
+			    x->name ? x->name : _("(founder)"),
+			    _(role_name(x->role)),
+			    x->status == CORE_MEMBER_ACTIVE ? _("active") :
+							      _("revoked"),
 			    by, when });
 		}
 	}
@@ -555,7 +563,9 @@ request_row(void *arg, const struct store_request *r)
 int
 cmd_requests(struct cli *c, int argc, char **argv)
 {
-	static const char *const head[] = { "ID", "NAME", "RECEIVED" };
+	static const char *const head[] = { N_("ID"), N_("NAME"),
+		N_("RECEIVED") };
+	const char *th[3] = { _(head[0]), _(head[1]), _(head[2]) };
 	struct store_node *n = NULL;
 	struct cli_table t;
 	struct core_buf out;
@@ -571,7 +581,7 @@ cmd_requests(struct cli *c, int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	core_buf_init(&out);
-	cli_table_init(&t, 3, head);
+	cli_table_init(&t, 3, th);
 	q.c = c;
 	q.t = &t;
 	q.out = &out;
@@ -587,12 +597,13 @@ cmd_requests(struct cli *c, int argc, char **argv)
 		core_buf_str(&out, q.n ? "\n]\n" : "]\n");
 		rc = cli_write_out(c, &out);
 	} else if (q.n == 0) {
-		printf("no join requests waiting\n");
+		printf("%s\n", _("no join requests waiting"));
 	} else if ((rc = cli_table_print(&t, stdout)) != 0) {
 		rc = cli_fail(c, rc, "cannot list the requests");
 	} else {
-		printf("\nCompare the safety number with each person ('dugnad "
-		       "approve ID' shows it), then approve or deny.\n");
+		printf("\n%s\n", _("Compare the safety number with each person "
+				   "('dugnad approve ID' shows it), then "
+				   "approve or deny."));
 	}
 	cli_table_fini(&t);
 	core_buf_fini(&out);
@@ -607,10 +618,12 @@ confirm(const char *question)
 
 	if (!cli_interactive())
 		return true;
-	fprintf(stderr, "%s [y/N] ", question);
+	fprintf(stderr, _("%s [y/N] "), question);
 	if (fgets(ans, sizeof ans, stdin) == NULL)
 		return false;
-	return ans[0] == 'y' || ans[0] == 'Y' || ans[0] == 'j' || ans[0] == 'J';
+	/* TRANSLATORS: the first letter of your word for "yes". */
+	return ans[0] == 'y' || ans[0] == 'Y' || ans[0] == 'j' ||
+	    ans[0] == 'J' || (ans[0] != '\n' && ans[0] == _("y")[0]);
 }
 
 int
@@ -667,11 +680,20 @@ cmd_approve(struct cli *c, int argc, char **argv)
 			rc = store_node_invite_check(n, r.invite,
 			    (uint64_t)time(NULL), &inv);
 			if (rc != 0) {
-				cli_err(c, "the invite code of this request %s; "
-					   "deny it, or make a new invite",
-				    rc == DG_ESTATE ? "has expired" :
-				    rc == DG_ELIMIT ? "was already used" :
-						      "is no longer valid");
+				if (rc == DG_ESTATE)
+					cli_err(c, "the invite code of this "
+						   "request has expired; deny "
+						   "it, or make a new invite");
+				else if (rc == DG_ELIMIT)
+					cli_err(c, "the invite code of this "
+						   "request was already used; "
+						   "deny it, or make a new "
+						   "invite");
+				else
+					cli_err(c, "the invite code of this "
+						   "request is no longer valid; "
+						   "deny it, or make a new "
+						   "invite");
 				rc = EXIT_DATA;
 				goto out;
 			}
@@ -695,10 +717,11 @@ cmd_approve(struct cli *c, int argc, char **argv)
 	core_ident_safety(pk, safety);
 	cli_short_node(pk, sh);
 	if (!c->json)
-		printf("%s (%s) wants to join as %s.\nSafety number: %s\n"
-		       "Ask them to read theirs ('dugnad id'); approve only if "
-		       "it is the same.\n", name, sh, role_name(role), safety);
-	if (!confirm("Same safety number?")) {
+		printf(_("%s (%s) wants to join as %s.\nSafety number: %s\n"
+			 "Ask them to read theirs ('dugnad id'); approve only "
+			 "if it is the same.\n"), name, sh,
+		    _(role_name(role)), safety);
+	if (!confirm(_("Same safety number?"))) {
 		cli_err(c, "not approved");
 		rc = EXIT_USAGE;
 		goto out;
@@ -712,7 +735,7 @@ cmd_approve(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	if (rc == DG_EEXIST) {
-		cli_err(c, "%s is already a member as %s", sh, role_name(role));
+		cli_err(c, "%s is already a member as %s", sh, _(role_name(role)));
 		rc = EXIT_DATA;
 		goto out;
 	}
@@ -726,7 +749,7 @@ cmd_approve(struct cli *c, int argc, char **argv)
 		printf("{\"approved\":\"%s\",\"role\":\"%s\"}\n", sh,
 		    role_name(role));
 	else {
-		printf(_("Approved %s as %s.\n"), name, role_name(role));
+		printf(_("Approved %s as %s.\n"), name, _(role_name(role)));
 		printf(_("Next: if they sent the request with 'dugnad join "
 			 "CODE --peer' to a node where 'dugnad serve' runs, "
 			 "they get in from there by themselves. Otherwise run "
@@ -774,7 +797,7 @@ cmd_deny(struct cli *c, int argc, char **argv)
 	if (c->json)
 		printf("{\"denied\":\"%s\"}\n", sh);
 	else
-		printf("Denied the request of %s (%s).\n", r.req.name, sh);
+		printf(_("Denied the request of %s (%s).\n"), r.req.name, sh);
 	return 0;
 }
 

@@ -87,7 +87,7 @@ canon_key(enum core_rtype t, const char *in, size_t len, char *out,
 	int shown = len > 40 ? 40 : (int)len;
 
 	if (len == 0 || len > CORE_FIELD_NAME_MAX) {
-		snprintf(why, whylen, "'%.*s' is not a field name", shown, in);
+		snprintf(why, whylen, _("'%.*s' is not a field name"), shown, in);
 		return EXIT_DATA;
 	}
 	for (i = 0; i < flen; i++)
@@ -98,8 +98,8 @@ canon_key(enum core_rtype t, const char *in, size_t len, char *out,
 		if (core_valid_lang(at + 1, len - flen - 1, tag, sizeof tag) !=
 			0 ||
 		    flen + 1 + strlen(tag) > CORE_FIELD_NAME_MAX) {
-			snprintf(why, whylen, "%.*s: '%.*s' is not a language "
-			    "tag; use a BCP 47 tag like so, nb, ar or zh-Hant",
+			snprintf(why, whylen, _("%.*s: '%.*s' is not a language "
+			    "tag; use a BCP 47 tag like so, nb, ar or zh-Hant"),
 			    (int)flen, in, (int)(len - flen - 1), at + 1);
 			return EXIT_DATA;
 		}
@@ -108,11 +108,11 @@ canon_key(enum core_rtype t, const char *in, size_t len, char *out,
 	}
 	if (core_body_key_check(t, out, def, &lang) != 0) {
 		if (core_schema_field(t, out, flen) != NULL)
-			snprintf(why, whylen, "%.*s has no translations",
+			snprintf(why, whylen, _("%.*s has no translations"),
 			    (int)flen, out);
 		else
-			snprintf(why, whylen, "a %s has no field '%.*s' (run "
-			    "'dugnad add %s --help' for the fields)",
+			snprintf(why, whylen, _("a %s has no field '%.*s' (run "
+			    "'dugnad add %s --help' for the fields)"),
 			    core_schema_rtype_name(t), (int)flen, out,
 			    core_schema_rtype_name(t));
 		return EXIT_DATA;
@@ -155,10 +155,10 @@ canon_value(const struct core_fdef *def, const char *key, const char *value,
 	rc = core_text_check_value(value, strlen(value), true);
 	if (rc != 0) {
 		snprintf(why, whylen, "%s: %s", key,
-		    rc == DG_EUTF8 ? "the value is not valid UTF-8 text" :
-		    rc == DG_ELIMIT ? "the value is too long (at most 4096 "
-				      "bytes)" :
-				      "the value holds control characters");
+		    rc == DG_EUTF8 ? _("the value is not valid UTF-8 text") :
+		    rc == DG_ELIMIT ? _("the value is too long (at most 4096 "
+					"bytes)") :
+				      _("the value holds control characters"));
 		return EXIT_DATA;
 	}
 	/* A start time without an offset is taken in the meeting's zone
@@ -171,9 +171,9 @@ canon_value(const struct core_fdef *def, const char *key, const char *value,
 		}
 		rc = cli_tz_offset(tz, &w, &off);
 		if (rc == DG_EINVAL) {
-			snprintf(why, whylen, "%s: %02d:%02d does not exist on "
+			snprintf(why, whylen, _("%s: %02d:%02d does not exist on "
 			    "%04d-%02d-%02d in %s (the clocks jump that night); "
-			    "choose another time", key, w.hour, w.min, w.year,
+			    "choose another time"), key, w.hour, w.min, w.year,
 			    w.month, w.day, tz);
 			return EXIT_DATA;
 		}
@@ -188,7 +188,7 @@ canon_value(const struct core_fdef *def, const char *key, const char *value,
 	reason[0] = '\0';
 	rc = core_valid_value(def->type, value, out, reason, sizeof reason);
 	if (rc == DG_ENOMEM) {
-		snprintf(why, whylen, "out of memory");
+		snprintf(why, whylen, _("out of memory"));
 		return EXIT_OSERR;
 	}
 	if (rc != 0) {
@@ -203,9 +203,9 @@ canon_value(const struct core_fdef *def, const char *key, const char *value,
 		w.year = 2026;
 		w.month = w.day = 1;
 		if (cli_tz_offset(*out, &w, &off) != 0) {
-			snprintf(why, whylen, "%s: '%.64s' is not a time zone "
+			snprintf(why, whylen, _("%s: '%.64s' is not a time zone "
 			    "known to this computer; use a name like "
-			    "Europe/Oslo", key, *out);
+			    "Europe/Oslo"), key, *out);
 			free(*out);
 			*out = NULL;
 			return EXIT_DATA;
@@ -219,12 +219,12 @@ push(struct cli_fields *fs, const char *key, char *value, char *why,
     size_t whylen)
 {
 	if (cli_fields_has(fs, key)) {
-		snprintf(why, whylen, "%s is given twice", key);
+		snprintf(why, whylen, _("%s is given twice"), key);
 		free(value);
 		return EXIT_USAGE;
 	}
 	if (fs->n == CORE_RECORD_FIELDS_MAX) {
-		snprintf(why, whylen, "too many fields (at most %d)",
+		snprintf(why, whylen, _("too many fields (at most %d)"),
 		    CORE_RECORD_FIELDS_MAX);
 		free(value);
 		return EXIT_DATA;
@@ -232,7 +232,7 @@ push(struct cli_fields *fs, const char *key, char *value, char *why,
 	fs->f[fs->n].key = strdup(key);
 	if (fs->f[fs->n].key == NULL) {
 		free(value);
-		snprintf(why, whylen, "out of memory");
+		snprintf(why, whylen, _("out of memory"));
 		return EXIT_OSERR;
 	}
 	fs->f[fs->n].value = value;
@@ -254,8 +254,8 @@ cli_fields_add(struct cli_fields *fs, enum core_rtype t, const char *key,
 		return rc;
 	if (value[0] == '\0') {
 		if (!allow_unset) {
-			snprintf(why, whylen, "%s is empty; leave it out "
-			    "instead", ck);
+			snprintf(why, whylen, _("%s is empty; leave it out "
+			    "instead"), ck);
 			return EXIT_DATA;
 		}
 		return push(fs, ck, NULL, why, whylen);
@@ -277,7 +277,7 @@ cli_fields_required(const struct cli_fields *fs, enum core_rtype t,
 	for (i = 0; i < nd; i++) {
 		if (defs[i].required &&
 		    cli_fields_get(fs, defs[i].name) == NULL) {
-			snprintf(why, whylen, "a %s needs %s=...",
+			snprintf(why, whylen, _("a %s needs %s=..."),
 			    core_schema_rtype_name(t), defs[i].name);
 			return EXIT_DATA;
 		}
