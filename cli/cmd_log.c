@@ -281,6 +281,7 @@ cmd_reindex(struct cli *c, int argc, char **argv)
 int
 cmd_compact(struct cli *c, int argc, char **argv)
 {
+	struct cli_progress pg;
 	struct store_node *n;
 	int rc;
 
@@ -292,7 +293,12 @@ cmd_compact(struct cli *c, int argc, char **argv)
 	rc = cli_open(c, false, &n);
 	if (rc != 0)
 		return rc;
+	/* LMDB's compacting copy reports nothing while it runs: the line
+	 * only says what is going on. */
+	cli_progress_start(&pg, c, _("Compacting the store"), 0);
+	cli_progress_set(&pg, 0, true);
 	rc = store_node_compact(n);
+	cli_progress_end(&pg);
 	cli_close(c, n);
 	if (rc != 0)
 		return cli_fail(c, rc, "cannot compact the store");

@@ -69,8 +69,11 @@ cli_progress_set(struct cli_progress *p, uint64_t done, bool force)
 		pct = (unsigned)(done * 100 / p->total);
 		/* TRANSLATORS: "Checking entries: 12,000 of 30,000 (40 %)". */
 		fprintf(stderr, _("%s: %s of %s (%u %%)"), p->what, d, t, pct);
-	} else {
+	} else if (done > 0) {
 		fprintf(stderr, _("%s: %s"), p->what, d);
+	} else {
+		/* Work that cannot be counted: its name only. */
+		fprintf(stderr, _("%s..."), p->what);
 	}
 	fflush(stderr);
 	p->shown = true;

@@ -29,7 +29,8 @@ void cli_progress_start(struct cli_progress *p, const struct cli *c,
     const char *what, uint64_t total);
 
 /* Done items so far; draws the first time, then when 200 ms have
- * passed since the last drawing (or when force). */
+ * passed since the last drawing (or when force).  With no total and
+ * nothing done it shows "what..." (work that cannot be counted). */
 void cli_progress_set(struct cli_progress *p, uint64_t done, bool force);
 
 /* Clears the line. */

@@ -67,6 +67,16 @@ check "reindex: the result after the counter" \
 run dg --dir "$A" reindex
 check "reindex without a terminal: no counter" no_counter "Rebuilding"
 
+# --- compact: LMDB's copy cannot be counted; the line names the work -------
+on_tty "$DUGNAD_BIN" --dir "$A" compact
+check_rc 0 "compact on a terminal: exit 0"
+check_out "Compacting the store..." "compact: says what it is doing"
+check "compact: the result after the line" \
+	test "$(last_line)" = "store compacted"
+run dg --dir "$A" compact
+check "compact without a terminal: nothing but the result" \
+	test "$(cat "$OUT")" = "store compacted" -a ! -s "$ERR"
+
 # --- bundle export and import ----------------------------------------------
 on_tty "$DUGNAD_BIN" --dir "$A" bundle export "$TMP/all.dugnad"
 check_rc 0 "bundle export on a terminal: exit 0"
