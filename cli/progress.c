@@ -24,8 +24,8 @@ grouped(uint64_t v, char *out, size_t cap)
 	char digits[24];
 	size_t n, i, k = 0;
 
-	n = (size_t)snprintf(digits, sizeof digits, "%llu",
-	    (unsigned long long)v);
+	n = (size_t)snprintf(
+	    digits, sizeof digits, "%llu", (unsigned long long)v);
 	for (i = 0; i < n && k + 2 < cap; i++) {
 		if (i > 0 && (n - i) % 3 == 0)
 			out[k++] = ',';
@@ -41,8 +41,7 @@ cli_progress_start(struct cli_progress *p, const struct cli *c,
 	p->what = what;
 	p->total = total;
 	p->shown = false;
-	p->on = c->shared == NULL && c->daemon == NULL &&
-	    isatty(STDERR_FILENO);
+	p->on = c->shared == NULL && c->daemon == NULL && isatty(STDERR_FILENO);
 	p->last_ms = 0;
 }
 
