@@ -149,9 +149,11 @@ ask_order(enum core_rtype t, bool required_first, size_t *order)
 	return k;
 }
 
-/* Shows what a field means and an example. */
+/* Shows what a field means and an example; when adding, that an
+ * optional one can be skipped (when editing, Enter keeps any). */
 static void
-show_field(enum core_rtype t, const struct core_fdef *d, const char *key)
+show_field(enum core_rtype t, const struct core_fdef *d, const char *key,
+    bool adding)
 {
 	const char *meaning, *example;
 
@@ -159,11 +161,14 @@ show_field(enum core_rtype t, const struct core_fdef *d, const char *key)
 	if (meaning == NULL)
 		meaning = d->label;
 	fputc('\n', stderr);
-	if (d->required)
+	/* A translation ("title@so") is never required. */
+	if (d->required && strchr(key, '@') == NULL)
 		fprintf(stderr, _("%s (required): %s\n"), key, meaning);
-	else
+	else if (adding)
 		fprintf(stderr, _("%s (optional; press Enter to skip): %s\n"),
 		    key, meaning);
+	else
+		fprintf(stderr, _("%s (optional): %s\n"), key, meaning);
 	if (example != NULL)
 		fprintf(stderr, _("  for example: %s\n"), example);
 }
@@ -209,7 +214,7 @@ prompt_fields(const struct cli *c, enum core_rtype t, struct cli_fields *fs,
 				   "adding anything."));
 	for (i = 0; i < no; i++) {
 		d = &defs[order[i]];
-		show_field(t, d, d->name);
+		show_field(t, d, d->name, true);
 		for (;;) {
 			fprintf(stderr, "%s: ", d->name);
 			fflush(stderr);
@@ -311,7 +316,7 @@ ask_edit_one(const struct cli *c, const struct core_rstate *s,
 	char why[640];
 	int rc, r;
 
-	show_field(s->type, d, key);
+	show_field(s->type, d, key, false);
 	if (now != NULL)
 		fprintf(stderr, _("  now: %s\n"), now);
 	else

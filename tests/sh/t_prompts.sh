@@ -95,7 +95,7 @@ on_tty '\n\nso,nb\n-\n\nRøde Kors\n\nGrorud\n\ny\n' \
 	"$DUGNAD_BIN" --dir "$D" edit "$AMINA"
 check_rc 0 "edit on a terminal: exit 0"
 check_out "now: Amina Warsame" "edit: shows the current value"
-check_out "name@so (required)" "edit: asks about translations too"
+check_out "name@so (optional): The person's full name." "edit: asks about translations too"
 check_out "now: (empty)" "edit: shows an empty field"
 check_out "phone        +47 912 34 567 -> (cleared)" "edit: the summary shows a cleared field"
 check_out "org          (empty) -> Røde Kors" "edit: the summary shows a new value"
