@@ -363,8 +363,11 @@ forward(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 	int rc, status = 0;
 
 	/* Commands that ask on the terminal stay here: add without fields,
-	 * and approve (the safety-number question must not be skipped). */
+	 * edit without fields on a terminal (it asks field by field), and
+	 * approve (the safety-number question must not be skipped). */
 	if (strcmp(cmd->name, "add") == 0 && argc <= 2)
+		return -1;
+	if (strcmp(cmd->name, "edit") == 0 && argc == 2 && cli_interactive())
 		return -1;
 	if (strcmp(cmd->name, "approve") == 0 && cli_interactive())
 		return -1;
@@ -490,7 +493,9 @@ main(int argc, char **argv)
 		rc = forward(&c, cmd, argc - i, argv + i);
 	if (rc < 0) {
 		rc = cmd->fn(&c, argc - i, argv + i);
-		if (cmd->via == CLI_LOCAL && rc == 0)
+		/* a daemon's command that asked here (add, edit, approve on
+		 * a terminal) changed the store behind a running daemon too */
+		if (cmd->via != CLI_NEVER && rc == 0)
 			tell_daemon(&c);
 	}
 	if (fflush(stdout) != 0 && rc == 0) {
