@@ -42,6 +42,8 @@
 #                               output of this guide
 #   any TOKEN...                in the next output block these words
 #                               (dates, ids not saved) match any word
+#   unordered                   the lines of the next output block may come
+#                               in any order (a table sorted by random ids)
 #   unchecked REASON            the next output block is not checked (said)
 #   do COMMAND                  a command the reader does not see (what
 #                               another person does meanwhile), run at
@@ -123,7 +125,7 @@ def flush():
     for n, c in b["cmds"]:
         out.append("g_line %s %s" % (q("%s:%d" % (name, n)), q(c)))
     if b["want"] is not None:
-        out.append("g_want %s %s %s" % (q(b["want_loc"]), q(b["want"]), q(b["any"])))
+        out.append("g_want %s %s %s %s" % (q(b["want_loc"]), q(b["want"]), q(b["any"]), q(b["unordered"])))
     out.append("g_run")
     for text, rx in b["save"]:
         out.append("g_save %s %s %s" % (q(b["loc"]), q(text), q(rx)))
@@ -184,6 +186,8 @@ while i < len(lines):
                 pending[word] = rest
             elif word in ("passphrase", "listen"):
                 pending[word] = rest
+            elif word == "unordered":
+                pending["unordered"] = "unordered"
             elif word == "background":
                 pending["bg"] = "1"
             elif word == "save":
@@ -232,7 +236,7 @@ while i < len(lines):
                      "bg": pending.get("bg", ""), "listen": pending.get("listen", ""),
                      "pass": pending.get("passphrase", ""), "skip": pending.get("skip"),
                      "save": pending.get("save", []), "any": pending.get("any", ""),
-                     "want": None, "want_loc": ""}
+                     "want": None, "want_loc": "", "unordered": ""}
             for k in ("exit", "retry", "bg", "listen", "passphrase", "skip", "save", "any"):
                 pending.pop(k, None)
         elif lang == "text":
@@ -252,6 +256,7 @@ while i < len(lines):
                     block["any"] = (block["any"] + " " + pending.pop("any")).strip()
                 # a save written just before the output reads that output
                 block["save"] += pending.pop("save", [])
+                block["unordered"] = pending.pop("unordered", "")
         else:
             err(n, "a fence must be ```sh (run) or ```text (output), not ```%s" % lang)
         continue
@@ -274,9 +279,12 @@ sq = lambda s: " ".join(s.split())
 want = [sq(l) for l in open(sys.argv[1], encoding="utf-8", errors="replace").read().split("\n") if l.strip()]
 got = [sq(l) for l in open(sys.argv[2], encoding="utf-8", errors="replace").read().split("\n")]
 anyw = sys.argv[3].split()
+unordered = len(sys.argv) > 4 and sys.argv[4] == "unordered"
 k = 0
 for w in want:
     rx = " ".join(r"\S+" if t in anyw else re.escape(t) for t in w.split(" "))
+    if unordered:
+        k = 0
     while k < len(got) and not re.search(rx, got[k]):
         k += 1
     if k == len(got):
@@ -303,23 +311,29 @@ G_LANG=""
 
 g_subst() { printf '%s' "$1" | python3 "$TMP/subst.py" "$GDIR/fills"; }
 
-# g_exec NAME PASSPHRASE COMMAND [exec]: runs it on NAME's laptop, in
-# their HOME (with exec: as this process, for a background command).
-g_exec() {
-	ge_pass=${2:-"$1: correct horse battery"}
-	(
-		cd "$GDIR/$1" || exit 70
-		export HOME="$GDIR/$1" DUGNAD_DIR="$GDIR/$1/.local/share/dugnad"
-		export PATH="$TMP/bin:$PATH" DUGNAD_PASSPHRASE="$ge_pass"
-		if [ "$G_LANG" = nb ]; then
-			export LANG=nb_NO.UTF-8 DUGNAD_LOCALEDIR="$LOCALEDIR"
-		else
-			export LANG=C.UTF-8
-		fi
-		unset LANGUAGE LC_ALL LC_MESSAGES
-		exec sh -c "${4:-}$3"
-	)
+# g_exec_in NAME PASSPHRASE COMMAND [bg]: becomes COMMAND run on NAME's
+# laptop, in their HOME (with bg: SIGINT as in a terminal window).
+# g_exec: the same in a subshell.
+g_exec_in() {
+	cd "$GDIR/$1" || exit 70
+	export HOME="$GDIR/$1" DUGNAD_DIR="$GDIR/$1/.local/share/dugnad"
+	export PATH="$TMP/bin:$PATH" DUGNAD_PASSPHRASE="${2:-"$1: correct horse battery"}"
+	if [ "$G_LANG" = nb ]; then
+		export LANG=nb_NO.UTF-8 DUGNAD_LOCALEDIR="$LOCALEDIR"
+	else
+		export LANG=C.UTF-8
+	fi
+	unset LANGUAGE LC_ALL LC_MESSAGES
+	if [ -n "${4:-}" ]; then
+		# A background job of a shell without job control ignores
+		# SIGINT; the reader's window does not: Ctrl-C must reach it.
+		exec python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp("sh", ["sh", "-c", "exec " + sys.argv[1]])' "$3"
+	fi
+	exec sh -c "$3"
 }
+g_exec() { (g_exec_in "$@"); }
 
 g_as() {
 	G_AS=$1
@@ -351,9 +365,9 @@ g_give() {
 	check_rc 0 "$1 $G_AS gives $2 to $3 (USB stick)"
 }
 
-B_LOC="" B_EXIT=0 B_RETRY=0 B_BG="" B_LISTEN="" B_PASS="" B_ANY=""
+B_LOC="" B_EXIT=0 B_RETRY=0 B_BG="" B_LISTEN="" B_PASS="" B_ANY="" B_ORDER=""
 g_begin() {
-	B_LOC=$1 B_EXIT=$2 B_RETRY=$3 B_BG=$4 B_LISTEN=$5 B_PASS=$6 B_ANY=""
+	B_LOC=$1 B_EXIT=$2 B_RETRY=$3 B_BG=$4 B_LISTEN=$5 B_PASS=$6 B_ANY="" B_ORDER=""
 	: >"$GDIR/cmds"
 	rm -f "$GDIR/want"
 }
@@ -362,8 +376,9 @@ g_line() { printf '%s\t%s\n' "$1" "$2" >>"$GDIR/cmds"; }
 
 g_want() {
 	g_subst "$2" >"$GDIR/want"
-	B_ANY=$3
+	B_ANY=$(g_subst "$3")
 	B_WANT_LOC=$1
+	B_ORDER=${4:-}
 }
 
 # Runs the block's commands in order until one fails; the last RC counts.
@@ -379,7 +394,7 @@ g_attempt() {
 			return 1
 		fi
 	done <"$GDIR/cmds"
-	[ ! -f "$GDIR/want" ] || python3 "$TMP/match.py" "$GDIR/want" "$GDIR/block.out" "$B_ANY" >"$GDIR/match.out"
+	[ ! -f "$GDIR/want" ] || python3 "$TMP/match.py" "$GDIR/want" "$GDIR/block.out" "$B_ANY" "$B_ORDER" >"$GDIR/match.out"
 }
 
 g_run() {
@@ -404,7 +419,7 @@ g_run() {
 		cp "$GDIR/block.out" "$OUT"
 		cp "$GDIR/match.out" "$ERR"
 		check "$B_WANT_LOC: the output shown appears" \
-			python3 "$TMP/match.py" "$GDIR/want" "$GDIR/block.out" "$B_ANY"
+			python3 "$TMP/match.py" "$GDIR/want" "$GDIR/block.out" "$B_ANY" "$B_ORDER"
 	fi
 }
 
@@ -413,7 +428,7 @@ g_run() {
 g_run_bg() {
 	IFS="$(printf '\t')" read -r gb_loc gb_cmd <"$GDIR/cmds"
 	gb_dir=$GDIR/$G_AS/.local/share/dugnad
-	g_exec "$G_AS" "$B_PASS" "$(g_subst "$gb_cmd")" "exec " \
+	g_exec_in "$G_AS" "$B_PASS" "$(g_subst "$gb_cmd")" bg \
 		</dev/null >"$GDIR/$G_AS.bg.out" 2>"$GDIR/$G_AS.bg.err" &
 	gb_pid=$!
 	NET_PIDS="$NET_PIDS $gb_pid"
@@ -471,7 +486,7 @@ g_bg_end() {
 g_check_out() {
 	g_subst "$2" >"$GDIR/want"
 	cp "$GDIR/block.out" "$OUT"
-	python3 "$TMP/match.py" "$GDIR/want" "$GDIR/block.out" "$3" >"$ERR"
+	python3 "$TMP/match.py" "$GDIR/want" "$GDIR/block.out" "$(g_subst "$3")" >"$ERR"
 	RC=$?
 	check "$1: the output shown appears" test "$RC" -eq 0
 }
@@ -505,7 +520,7 @@ g_wait() {
 
 g_save() {
 	sv_val=$(python3 -c 'import re, sys
-m = re.search(sys.argv[1], open(sys.argv[2], encoding="utf-8", errors="replace").read())
+m = re.search(sys.argv[1], open(sys.argv[2], encoding="utf-8", errors="replace").read(), re.M)
 print(m.group(1) if m and m.groups() else m.group(0) if m else "")' "$3" "$GDIR/block.out")
 	cp "$GDIR/block.out" "$OUT"
 	echo "no match for $3" >"$ERR"
