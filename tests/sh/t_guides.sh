@@ -525,7 +525,7 @@ g_save() {
 m = re.search(sys.argv[1], open(sys.argv[2], encoding="utf-8", errors="replace").read(), re.M)
 print(m.group(1) if m and m.groups() else m.group(0) if m else "")' "$3" "$GDIR/block.out")
 	cp "$GDIR/block.out" "$OUT"
-	echo "no match for $3" >"$ERR"
+	printf "no match for %s\n" "$3" >"$ERR"
 	RC=0
 	check "$1 $G_AS: the output has what '$2' stands for ($sv_val)" test -n "$sv_val"
 	[ -z "$sv_val" ] || printf '%s\t%s\n' "$2" "$sv_val" >>"$GDIR/fills"
