@@ -11,7 +11,8 @@
 # exit 0 unless the guide says otherwise.  A ```text block shows output:
 # its lines must appear, in order, in what the commands of the ```sh
 # block before it printed (stdout and stderr; runs of blanks count as
-# one).  Each guide starts from nothing: new people, new stores.
+# one).  Any other fence is an error (a command must never go unrun by
+# accident).  Each guide starts from nothing: new people, new stores.
 #
 # What the reader does not see is said in HTML comments, one clause a
 # line, before the block they apply to:
@@ -69,7 +70,9 @@
 # needs hosts in network namespaces: t_lan.sh tries it.  The Norwegian
 # guides run with LANG=nb_NO.UTF-8 and DUGNAD_LOCALEDIR set to the
 # build's catalogs.  Every process started is killed when the test ends.
-# GUIDES_ONLY=en/outreach runs only the guides whose path holds that.
+# Last, every guide is there in both languages and README.md links to
+# each.  GUIDES_ONLY=en/outreach runs only the guides whose path holds
+# that; GUIDES_DIR=DIR reads the guides from DIR/en and DIR/nb instead.
 . "$(dirname "$0")/lib.sh"
 net_trap
 
@@ -367,9 +370,9 @@ g_give() {
 	check_rc 0 "$1 $G_AS gives $2 to $3 (USB stick)"
 }
 
-B_LOC="" B_EXIT=0 B_RETRY=0 B_BG="" B_LISTEN="" B_PASS="" B_ANY="" B_ORDER=""
+B_EXIT=0 B_RETRY=0 B_BG="" B_LISTEN="" B_PASS="" B_ANY="" B_ORDER=""
 g_begin() {
-	B_LOC=$1 B_EXIT=$2 B_RETRY=$3 B_BG=$4 B_LISTEN=$5 B_PASS=$6 B_ANY="" B_ORDER=""
+	B_EXIT=$2 B_RETRY=$3 B_BG=$4 B_LISTEN=$5 B_PASS=$6 B_ANY="" B_ORDER=""
 	: >"$GDIR/cmds"
 	rm -f "$GDIR/want"
 }
@@ -429,7 +432,6 @@ g_run() {
 # in GDIR/$1.bg.*.
 g_run_bg() {
 	IFS="$(printf '\t')" read -r gb_loc gb_cmd <"$GDIR/cmds"
-	gb_dir=$GDIR/$G_AS/.local/share/dugnad
 	g_exec_in "$G_AS" "$B_PASS" "$(g_subst "$gb_cmd")" bg \
 		</dev/null >"$GDIR/$G_AS.bg.out" 2>"$GDIR/$G_AS.bg.err" &
 	gb_pid=$!
