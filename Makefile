@@ -106,7 +106,8 @@ POT_READERS = core/csv.c core/vcf.c
 XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
 	--keyword=_ --keyword=N_ --keyword=D_ --keyword=dngettext:2,3 \
 	--keyword=cli_err:2 \
-	--keyword=cli_fail:3 --keyword=net_node_log:2 --keyword=net_node_warn:2 \
+	--keyword=cli_fail:3 --keyword=no_permission:3 \
+	--keyword=net_node_log:2 --keyword=net_node_warn:2 \
 	--keyword=net_node_err:2 --flag=cli_err:2:c-format \
 	--flag=net_node_log:2:c-format --flag=net_node_warn:2:c-format \
 	--flag=net_node_err:2:c-format \

@@ -343,15 +343,26 @@ cmd_import(struct cli *c, int argc, char **argv)
 	}
 	if (rc != 0) {
 		cli_err(c, "line %zu: %s; nothing was imported", line,
-		    why[0] ? why : dg_strerror(rc));
+		    _(why[0] ? why : dg_strerror(rc)));
+		rc = EXIT_DATA;
+		goto out;
+	}
+	if (im->nbad > ERRORS_SHOWN && !im->skip_bad) {
+		cli_err(c, "%zu bad records, the first %d shown; nothing was "
+			   "imported (fix the file, or use --skip-bad to import "
+			   "the rest)", im->nbad, ERRORS_SHOWN);
 		rc = EXIT_DATA;
 		goto out;
 	}
 	if (im->nbad > 0 && !im->skip_bad) {
-		cli_err(c, "%zu bad record%s%s; nothing was imported (fix the "
-			   "file, or use --skip-bad to import the rest)",
-		    im->nbad, im->nbad == 1 ? "" : "s",
-		    im->nbad > ERRORS_SHOWN ? " (first 20 shown)" : "");
+		char msg[300];
+
+		snprintf(msg, sizeof msg, ngettext("%zu bad record; nothing was "
+		    "imported (fix the file, or use --skip-bad to import the "
+		    "rest)", "%zu bad records; nothing was imported (fix the "
+		    "file, or use --skip-bad to import the rest)", im->nbad),
+		    im->nbad);
+		cli_err(c, "%s", msg);
 		rc = EXIT_DATA;
 		goto out;
 	}

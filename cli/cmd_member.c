@@ -72,8 +72,10 @@ static int
 no_permission(const struct cli *c, int rc, const char *doing)
 {
 	if (rc == DG_EPERM) {
+		/* TRANSLATORS: %s is what they tried: "make invites",
+		 * "approve members"... (translated on their own) */
 		cli_err(c, "only a coordinator can %s; ask one of the "
-			   "network's coordinators", doing);
+			   "network's coordinators", _(doing));
 		return EXIT_NOPERM;
 	}
 	return cli_fail(c, rc, doing);
@@ -416,8 +418,8 @@ fork_line(void *arg, const uint8_t author[32], uint64_t seq)
 		    (unsigned long long)seq);
 	} else {
 		printf(_("alert: %.10s wrote two different entries %llu (a "
-			 "fork); nothing after it is taken. See "
-			 "doc/coordinators.md.\n"),
+			 "fork); nothing after it is taken. See the "
+			 "coordinator's guide, doc/guides/en/coordinator.md.\n"),
 		    id, (unsigned long long)seq);
 	}
 	f->n++;
