@@ -384,7 +384,7 @@ prompt_edit(const struct cli *c, const struct core_rstate *s,
 	fprintf(stderr, _("Editing %s %s. For each field press Enter to keep "
 			  "it, type a new value to change it, or - to clear "
 			  "it; Ctrl-D stops without changing anything.\n"),
-	    core_schema_rtype_name(s->type), shortid);
+	    _(core_schema_rtype_name(s->type)), shortid);
 	for (i = 0; i < no; i++) {
 		d = &defs[order[i]];
 		rc = ask_edit_one(c, s, d, d->name, record_tz, fs, line);
@@ -414,7 +414,7 @@ confirm_edit(const struct core_rstate *s, const char *shortid,
 
 	fputc('\n', stderr);
 	fprintf(stderr, _("Changes to %s %s:\n"),
-	    core_schema_rtype_name(s->type), shortid);
+	    _(core_schema_rtype_name(s->type)), shortid);
 	for (i = 0; i < fs->n; i++) {
 		cur = state_field(s, fs->f[i].key);
 		fprintf(stderr, "  %-12s %s -> %s\n", fs->f[i].key,
@@ -434,7 +434,7 @@ print_type_fields(enum core_rtype t)
 	defs = core_schema_fields(t, &n);
 	printf(_("usage: dugnad add %s key=value ...\n"),
 	    core_schema_rtype_name(t));
-	printf(_("fields of a %s:\n"), core_schema_rtype_name(t));
+	printf(_("fields of a %s:\n"), _(core_schema_rtype_name(t)));
 	for (i = 0; i < n; i++) {
 		printf("  %-12s %s", defs[i].name, defs[i].label);
 		if (defs[i].required)
@@ -460,9 +460,9 @@ append(struct cli *c, struct store_node *n, struct core_body *b, bool added)
 	if (c->json)
 		printf("{\"id\":\"%s\",\"short\":\"%s\"}\n", full, sh);
 	else if (added)
-		printf(_("added %s %s\n"), core_schema_rtype_name(b->rtype), sh);
+		printf(_("added %s %s\n"), _(core_schema_rtype_name(b->rtype)), sh);
 	else
-		printf(_("changed %s %s\n"), core_schema_rtype_name(b->rtype),
+		printf(_("changed %s %s\n"), _(core_schema_rtype_name(b->rtype)),
 		    sh);
 	return 0;
 }

@@ -146,6 +146,17 @@ taken_progress(void *ctx, uint64_t done, uint64_t total)
 		cli_progress_set(ctx, done, false);
 }
 
+/* "N entries were refused: why", with the plural of the language. */
+static const char *
+refused_text(size_t n, const char *why)
+{
+	static char msg[400];
+
+	snprintf(msg, sizeof msg, ngettext("%zu entry was refused: %s",
+	    "%zu entries were refused: %s", (unsigned long)n), n, why);
+	return msg;
+}
+
 static int
 bundle_import(struct cli *c, int argc, char **argv)
 {
@@ -252,11 +263,12 @@ bundle_import(struct cli *c, int argc, char **argv)
 			    rep.requests);
 		if (rep.admitted)
 			printf(ngettext("%zu newcomer admitted with an "
-					"approved invite; send them 'dugnad "
-					"bundle export FILE --for ID'\n",
+					"approved invite; make them a bundle "
+					"with 'dugnad bundle export FILE --for "
+					"ID'\n",
 				   "%zu newcomers admitted with an approved "
-				   "invite; send them 'dugnad bundle export "
-				   "FILE --for ID'\n",
+				   "invite; make each a bundle with 'dugnad "
+				   "bundle export FILE --for ID'\n",
 				   (unsigned long)rep.admitted),
 			    rep.admitted);
 	}
@@ -271,14 +283,8 @@ bundle_import(struct cli *c, int argc, char **argv)
 		cli_err(c, "%s", rep.first_problem);
 		rc = EXIT_DATA;
 	} else if (rep.refused || rep.forks) {
-		if (rep.refused == 1)
-			cli_err(c, "%zu entry was refused: %s", rep.refused,
-			    rep.first_problem[0] ? rep.first_problem :
-						   _("see above"));
-		else
-			cli_err(c, "%zu entries were refused: %s", rep.refused,
-			    rep.first_problem[0] ? rep.first_problem :
-						   _("see above"));
+		cli_err(c, "%s", refused_text(rep.refused,
+		    rep.first_problem[0] ? rep.first_problem : _("see above")));
 		rc = EXIT_DATA;
 	}
 out:

@@ -198,7 +198,7 @@ print_table(const struct pick *p)
 			    core_record_get(r, "phone") });
 		} else {
 			cli_table_row(&t, (const char *const[]){ sh,
-			    core_schema_rtype_name(r->type), title_of(r),
+			    _(core_schema_rtype_name(r->type)), title_of(r),
 			    core_record_get(r, "lang") });
 		}
 	}

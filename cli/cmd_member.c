@@ -251,8 +251,10 @@ join_over_network(struct cli *c, struct store_node *n, const char *peer,
 		printf("{\"joined\":true,\"entries\":%llu}\n",
 		    (unsigned long long)rep.received);
 	else
-		printf(_("Welcome: this node joined the network '%s' (%llu "
-			 "entries).\n"), netname,
+		printf(ngettext("Welcome: this node joined the network '%s' "
+				"(%llu entry).\n", "Welcome: this node joined "
+				"the network '%s' (%llu entries).\n",
+				(unsigned long)rep.received), netname,
 		    (unsigned long long)rep.received);
 	if (!c->json)
 		printf("%s\n", _("Next: run 'dugnad serve' and leave it "
@@ -365,8 +367,8 @@ cmd_join(struct cli *c, int argc, char **argv)
 		    _("Then import the file they give back with 'dugnad bundle "
 		      "import FILE'; 'dugnad members' shows you are in. "
 		      "Instead of files, 'dugnad join CODE --peer HOST:PORT' "
-		      "sends the request to a member's running node and "
-		      "waits for the approval."));
+		      "sends the request to a coordinator's laptop running "
+		      "'dugnad serve' and waits for the approval."));
 	return 0;
 }
 
@@ -417,7 +419,7 @@ fork_line(void *arg, const uint8_t author[32], uint64_t seq)
 		core_buf_printf(f->out, ",\"seq\":%llu}",
 		    (unsigned long long)seq);
 	} else {
-		printf(_("alert: %.10s wrote two different entries %llu (a "
+		printf(_("alert: %.10s wrote two different entries numbered %llu (a "
 			 "fork); nothing after it is taken. See the "
 			 "coordinator's guide, doc/guides/en/coordinator.md.\n"),
 		    id, (unsigned long long)seq);

@@ -108,12 +108,12 @@ canon_key(enum core_rtype t, const char *in, size_t len, char *out,
 	}
 	if (core_body_key_check(t, out, def, &lang) != 0) {
 		if (core_schema_field(t, out, flen) != NULL)
-			snprintf(why, whylen, _("%.*s has no translations"),
+			snprintf(why, whylen, _("%.*s cannot be translated"),
 			    (int)flen, out);
 		else
 			snprintf(why, whylen, _("a %s has no field '%.*s' (run "
 			    "'dugnad add %s --help' for the fields)"),
-			    core_schema_rtype_name(t), (int)flen, out,
+			    _(core_schema_rtype_name(t)), (int)flen, out,
 			    core_schema_rtype_name(t));
 		return EXIT_DATA;
 	}
@@ -278,7 +278,7 @@ cli_fields_required(const struct cli_fields *fs, enum core_rtype t,
 		if (defs[i].required &&
 		    cli_fields_get(fs, defs[i].name) == NULL) {
 			snprintf(why, whylen, _("a %s needs %s=..."),
-			    core_schema_rtype_name(t), defs[i].name);
+			    _(core_schema_rtype_name(t)), defs[i].name);
 			return EXIT_DATA;
 		}
 	}
@@ -344,8 +344,9 @@ static const struct field_help {
 	    "Enter for this computer's zone."), "Europe/Oslo" },
 	{ CORE_RT_MEETING, "duration", N_("How long it lasts: minutes, or "
 	    "hours and minutes."), "1h30m" },
-	{ CORE_RT_MEETING, "repeat", N_("How often it repeats: daily, weekly, "
-	    "weekly on given days, every 2 weeks, monthly."),
+	{ CORE_RT_MEETING, "repeat", N_("How often it repeats: daily, weekly, weekly/2 "
+	    "(every other week), weekly:tu,th (on given days), monthly, "
+	    "monthly:1tu (the first Tuesday)."),
 	    "weekly:tu,th" },
 	{ CORE_RT_MEETING, "until", N_("The last date it repeats."),
 	    "2027-06-30" },
