@@ -39,6 +39,7 @@ struct store_db {
 	size_t map;     /* the map size when env was closed */
 	store_progress_fn progress; /* store_db_progress; NULL: none */
 	void *progress_ctx;
+	size_t first;   /* the initial map size asked for */
 };
 
 #define STORE_EPOCHS_MAX 256 /* key epochs a node can hold */

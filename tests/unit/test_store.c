@@ -472,7 +472,9 @@ test_append_grows_map(void)
 
 	T_ASSERT(g.n != NULL);
 	map0 = store_db_map_size(store_node_db(g.n));
-	T_EQ_INT(map0, 65536);
+	/* The size asked for (65536), grown ahead of init's writes to hold
+	 * the store and twice that size again: at most 4 times it. */
+	T_ASSERT(map0 >= 65536 && map0 <= 4 * 65536);
 	for (i = 0; i < NRECORDS; i++) {
 		for (k = 0; k < CORE_RID_LEN; k++)
 			g.rids[i][k] = (uint8_t)rnd();
