@@ -180,8 +180,7 @@ peer_put(struct store_node *n, struct store_txn *t, const uint8_t peer[32],
 }
 
 struct ref {
-	uint8_t author[32];
-	uint64_t seq;
+	struct core_hdr hdr; /* decoded when it was checked */
 	const struct core_bundle_entry *be; /* in the bundle, checked */
 };
 
@@ -215,8 +214,7 @@ note_record(struct ing *g, const struct store_entry *e,
 			return DG_ENOMEM;
 		g->recs = r;
 	}
-	memcpy(g->recs[g->nrecs].author, e->hdr.author, 32);
-	g->recs[g->nrecs].seq = e->hdr.seq;
+	g->recs[g->nrecs].hdr = e->hdr;
 	g->recs[g->nrecs++].be = be;
 	return 0;
 }
@@ -231,21 +229,18 @@ apply_records(struct ing *g, const struct core_members *m)
 	int rc = 0;
 
 	/* The entries were checked and stored as the bundle holds them:
-	 * their header and body are read from there, not from the store.
-	 * A body an erase applied here dropped belongs to an entry applied
-	 * before the erase, never to one still to come. */
+	 * their body is read from there, not from the store, and their
+	 * header is the one decoded for the checks.  A body an erase
+	 * applied here dropped belongs to an entry applied before the
+	 * erase, never to one still to come. */
 	for (i = 0; rc == 0 && i < g->nrecs; i++) {
 		const struct core_bundle_entry *be = g->recs[i].be;
 
-		if (!core_members_accepts(m, g->recs[i].author, g->recs[i].seq))
+		if (!core_members_accepts(m, g->recs[i].hdr.author,
+			g->recs[i].hdr.seq))
 			continue;
 		memset(&e, 0, sizeof e);
-		rc = core_entry_decode(be->hdr, be->hlen, &e.hdr);
-		if (rc != 0) {
-			/* it decoded when it was stored */
-			rc = rc == DG_ENOMEM ? rc : DG_ECORRUPT;
-			break;
-		}
+		e.hdr = g->recs[i].hdr;
 		e.body = be->body;
 		e.body_len = be->body != NULL ? be->blen : 0;
 		rc = store_read_body(g->n, &e, &b);
