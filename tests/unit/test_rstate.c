@@ -742,6 +742,150 @@ test_encode_decode(void)
 	T_EQ_INT(bad, 0);
 }
 
+static int
+sbuf_write_ref(void *data, const char *buf, size_t len)
+{
+	return msgpack_sbuffer_write(data, buf, len);
+}
+
+/* The state as the packer of msgpack-c writes it (how it was encoded up
+ * to layout 2's first version): authors sorted, named by their place. */
+static size_t
+ref_author(const uint8_t *const *t, size_t n, const uint8_t *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (memcmp(t[i], a, 32) == 0)
+			return i;
+	}
+	return 0;
+}
+
+static void
+ref_encode(const struct core_rstate *s, const uint8_t *const *t, size_t n,
+    msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	size_t i;
+
+	msgpack_packer_init(&pk, sb, sbuf_write_ref);
+	msgpack_pack_array(&pk, 10);
+	msgpack_pack_uint8(&pk, 2);
+	msgpack_pack_bin_with_body(&pk, s->id, CORE_RID_LEN);
+	msgpack_pack_array(&pk, n);
+	for (i = 0; i < n; i++)
+		msgpack_pack_bin_with_body(&pk, t[i], 32);
+	msgpack_pack_uint8(&pk, (uint8_t)s->type);
+	msgpack_pack_uint64(&pk, s->type_hlc);
+	msgpack_pack_uint64(&pk, ref_author(t, n, s->type_author));
+	if (s->removed)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
+	if (s->erased)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
+	msgpack_pack_array(&pk, s->nf);
+	for (i = 0; i < s->nf; i++) {
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_str_with_body(&pk, s->f[i].key,
+		    strlen(s->f[i].key));
+		if (s->f[i].value == NULL)
+			msgpack_pack_nil(&pk);
+		else
+			msgpack_pack_str_with_body(&pk, s->f[i].value,
+			    strlen(s->f[i].value));
+		msgpack_pack_uint64(&pk, s->f[i].hlc);
+		msgpack_pack_uint64(&pk, ref_author(t, n, s->f[i].author));
+	}
+	msgpack_pack_array(&pk, s->nrefs);
+	for (i = 0; i < s->nrefs; i++) {
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_uint64(&pk, ref_author(t, n, s->refs[i].author));
+		msgpack_pack_uint64(&pk, s->refs[i].seq);
+		msgpack_pack_uint64(&pk, s->refs[i].hlc);
+		msgpack_pack_uint8(&pk, s->refs[i].kind);
+	}
+}
+
+/* The encoder writes MessagePack itself: byte for byte what msgpack-c
+ * writes, for every size of integer, string (fix, 8, 16, 32 bits) and
+ * array (fix, 16 bits), so states stored before it read the same. */
+static void
+test_encode_matches_msgpack(void)
+{
+	static const uint64_t nums[] = { 0, 1, 127, 128, 255, 256, 65535,
+		65536, 0xffffffffu, 0x100000000u, UINT64_MAX };
+	static const size_t lens[] = { 0, 1, 31, 32, 255, 256, 65535, 65536,
+		3000 };
+	const size_t nn = sizeof nums / sizeof *nums;
+	const size_t nl = sizeof lens / sizeof *lens;
+	const uint8_t *t[3] = { authors[0], authors[1], authors[2] };
+	struct core_rstate s;
+	struct core_buf b;
+	msgpack_sbuffer sb;
+	size_t i, nf, nrefs;
+	int round;
+
+	init_authors();
+	for (round = 0; round < 4; round++) {
+		/* round 0: empty; 1: 1 field and 1 entry; 2: 15 and 15
+		 * (the largest fixarray); 3: 40 and 70 (16-bit arrays) */
+		nf = round == 0 ? 0 : round == 1 ? 1 : round == 2 ? 15 : 40;
+		nrefs = round == 0 ? 0 : round == 1 ? 1 : round == 2 ? 15 : 70;
+		core_rstate_init(&s, rids[round]);
+		s.type = (enum core_rtype)(round % 3 + 1);
+		s.type_hlc = nums[(size_t)round * 3 % nn];
+		memcpy(s.type_author, authors[(round + 1) % 3], 32);
+		s.removed = round & 1;
+		s.erased = round == 2;
+		s.f = calloc(nf ? nf : 1, sizeof *s.f);
+		s.refs = calloc(nrefs ? nrefs : 1, sizeof *s.refs);
+		T_ASSERT(s.f != NULL && s.refs != NULL);
+		s.nf = nf;
+		s.nrefs = nrefs;
+		for (i = 0; i < nf; i++) {
+			size_t len = lens[i % nl];
+
+			s.f[i].key = malloc(16);
+			T_ASSERT(s.f[i].key != NULL);
+			snprintf(s.f[i].key, 16, "k%03zu", i);
+			if (i % 7 == 6) {
+				s.f[i].value = NULL;
+			} else {
+				s.f[i].value = malloc(len + 1);
+				T_ASSERT(s.f[i].value != NULL);
+				memset(s.f[i].value, 'a' + (int)(i % 26), len);
+				s.f[i].value[len] = '\0';
+			}
+			s.f[i].hlc = nums[i % nn];
+			memcpy(s.f[i].author, authors[i % 3], 32);
+		}
+		for (i = 0; i < nrefs; i++) {
+			memcpy(s.refs[i].author, authors[(i + 1) % 3], 32);
+			s.refs[i].seq = nums[(i + 3) % nn];
+			s.refs[i].hlc = nums[(i + 5) % nn];
+			s.refs[i].kind = (uint8_t)(i % 5 * 60);
+		}
+		core_buf_init(&b);
+		T_EQ_INT(core_rstate_encode(&s, &b), 0);
+		msgpack_sbuffer_init(&sb);
+		/* the authors the state names, sorted (A < B < C); the
+		 * empty state names only its type's (B) */
+		if (round == 0)
+			ref_encode(&s, t + 1, 1, &sb);
+		else
+			ref_encode(&s, t, 3, &sb);
+		T_EQ_INT(b.len, sb.size);
+		T_ASSERT(b.len == sb.size && memcmp(b.data, sb.data, b.len) == 0);
+		msgpack_sbuffer_destroy(&sb);
+		core_buf_fini(&b);
+		core_rstate_fini(&s);
+	}
+}
+
 /* Hand-written states for the decoder.  variant picks one defect. */
 enum {
 	V_OK, V_VERSION, V_TYPE4, V_UNSORTED_FIELDS, V_DUP_FIELD,
@@ -960,5 +1104,6 @@ T_MAIN(T_CASE(test_merge_matches_rules), T_CASE(test_merge_any_order),
     T_CASE(test_last_writer_wins), T_CASE(test_author_tiebreak_whole_key),
     T_CASE(test_erase_is_final), T_CASE(test_remove_and_dropped_bodies),
     T_CASE(test_keys_unbounded), T_CASE(test_encode_decode),
+    T_CASE(test_encode_matches_msgpack),
     T_CASE(test_decode_rejects),
     T_CASE(test_hlc))
