@@ -199,6 +199,9 @@ struct ing {
 	size_t caprun;
 	bool members_changed;
 	uint64_t hlc_seen;
+	struct store_members keep; /* the final members, for the next one */
+	bool have_keep;
+	size_t keep_txn, keep_nkeys;
 };
 
 static int
@@ -750,6 +753,32 @@ note_sender(struct ing *g)
 	return rc;
 }
 
+/* The members as the last committed ingest transaction left them, if
+ * t is the write transaction right after it (nothing written between,
+ * so nothing rolled back either) and the node holds the same keys (a
+ * new one can make an admission readable).  Saves decrypting every
+ * admission (about 3 % of the receiver's work with 1,000 members) in
+ * each of a replication's transactions. */
+static int
+cached_members(struct ing *g, struct store_members *m)
+{
+	struct store_node *n = g->n;
+	int hit;
+
+	if (n->mcache == NULL)
+		return 0;
+	hit = g->had_net && n->has_net &&
+	    n->mcache_txn == mdb_txn_id(g->t->txn) &&
+	    n->mcache_nkeys == n->nkeys;
+	if (hit)
+		*m = *n->mcache;
+	else
+		store_members_fini(n->mcache);
+	free(n->mcache);
+	n->mcache = NULL;
+	return hit;
+}
+
 static int
 ingest_txn(struct store_txn *t, void *arg)
 {
@@ -772,6 +801,10 @@ ingest_txn(struct store_txn *t, void *arg)
 	memset(g->done, 0, g->b->nbatches * sizeof *g->done);
 	g->keys_added = g->members_changed = false;
 	g->nrecs = 0;
+	if (g->have_keep) {
+		store_members_fini(&g->keep);
+		g->have_keep = false;
+	}
 	g->hlc_seen = 0;
 	if (!g->n->has_net) {
 		rc = bootstrap(g, &cands, &ncand);
@@ -788,7 +821,10 @@ ingest_txn(struct store_txn *t, void *arg)
 	for (round = 0;; round++) {
 		if (round > 0)
 			store_members_fini(&m);
-		rc = store_members_in(g->n, t, &m);
+		if (round > 0 || !cached_members(g, &m))
+			rc = store_members_in(g->n, t, &m);
+		else
+			rc = 0;
 		if (rc != 0)
 			goto out;
 		have_m = true;
@@ -854,8 +890,15 @@ ingest_txn(struct store_txn *t, void *arg)
 	if (rc == 0 && g->hlc_seen > hlc)
 		rc = store_hlc_put(t, core_hlc_observe(hlc, g->hlc_seen));
 out:
-	if (have_m)
+	if (have_m && rc == 0 && g->had_net) {
+		/* final: recomputed after any change, else the last round's */
+		g->keep = m;
+		g->have_keep = true;
+		g->keep_txn = mdb_txn_id(t->txn) + 1;
+		g->keep_nkeys = g->n->nkeys;
+	} else if (have_m) {
 		store_members_fini(&m);
+	}
 	free(cands);
 	if (rc != 0 && ncand > 0) {
 		g->n->has_net = 0;
@@ -887,6 +930,20 @@ store_node_ingest(struct store_node *n, const struct core_bundle *b,
 	had_net = n->has_net;
 	g.had_net = had_net;
 	rc = store_db_write(n->db, ingest_txn, &g);
+	if (rc == 0 && g.have_keep) {
+		/* committed: good for the next write transaction */
+		store_members_fini(n->mcache);
+		free(n->mcache);
+		n->mcache = malloc(sizeof *n->mcache);
+		if (n->mcache != NULL) {
+			*n->mcache = g.keep;
+			n->mcache_txn = g.keep_txn;
+			n->mcache_nkeys = g.keep_nkeys;
+			g.have_keep = false;
+		}
+	}
+	if (g.have_keep)
+		store_members_fini(&g.keep);
 	free(g.done);
 	free(g.recs);
 	free(g.hdrs);

@@ -52,6 +52,8 @@ struct store_epoch {
 	uint8_t creator[32];
 };
 
+struct store_members;
+
 struct store_node {
 	struct store_db *db;
 	uint8_t *secret; /* sodium_malloc: storage key (32) || sk (64) ||
@@ -66,6 +68,12 @@ struct store_node {
 	uint8_t *keysec;
 	size_t nkeys;
 	size_t cur; /* index of the newest key, used for writing */
+	/* The members as the last ingest transaction that committed left
+	 * them: good for the write transaction that follows it (its LMDB
+	 * id is mcache_txn: no other write came between, from this process
+	 * or another) while the node holds the same keys.  Owned, or NULL. */
+	struct store_members *mcache;
+	size_t mcache_txn, mcache_nkeys;
 };
 
 #define NODE_SKEY(n) ((n)->secret)

@@ -100,6 +100,8 @@ store_node_close(struct store_node *n)
 		sodium_free(n->secret);
 	if (n->keysec != NULL)
 		sodium_free(n->keysec);
+	store_members_fini(n->mcache);
+	free(n->mcache);
 	store_db_close(n->db);
 	free(n);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <sodium.h>
 
@@ -189,6 +190,74 @@ test_revoked_coordinator_cannot_erase(void)
 	live = 0;
 	T_EQ_INT(store_node_records(a, count_live, &live), 0);
 	T_EQ_INT(live, 1);
+	teardown(a, v);
+}
+
+static int
+add_contact(struct store_node *n, char *name)
+{
+	struct core_body b;
+	struct core_field f = { "name", name };
+
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_RECORD;
+	b.rtype = CORE_RT_CONTACT;
+	randombytes_buf(b.rid, sizeof b.rid);
+	b.set = &f;
+	b.nset = 1;
+	return store_node_append(n, &b, 1);
+}
+
+/* The members an ingest computed are kept for the next ingest, but only
+ * when no other write came between: a revocation written in between is
+ * seen by the next ingest. */
+static void
+test_members_kept_between_ingests(void)
+{
+	struct store_node *a, *v;
+	struct store_ingest rep;
+	uint8_t vpk[32];
+	size_t live = 0;
+	pid_t pid;
+	int status;
+
+	T_EQ_INT(setup(&a, &v, CORE_ROLE_VOLUNTEER), 0);
+	T_EQ_INT(add_contact(v, "Amina"), 0);
+	T_EQ_INT(carry(v, a, true, &rep), 0);
+	T_EQ_INT(rep.entries, 1);
+	T_ASSERT(a->mcache != NULL);
+	/* the next ingest, right after: from the kept list */
+	T_EQ_INT(add_contact(v, "Bashir"), 0);
+	T_EQ_INT(carry(v, a, true, &rep), 0);
+	T_EQ_INT(rep.entries, 1);
+	T_EQ_INT(store_node_records(a, count_live, &live), 0);
+	T_EQ_INT(live, 2);
+	T_ASSERT(a->mcache != NULL);
+	/* Another process on A's store revokes V (a write between two
+	 * ingests, and no key this process sees); V, not knowing, writes
+	 * again: the entry is refused, not counted. */
+	store_node_pk(v, vpk);
+	pid = fork();
+	T_ASSERT(pid >= 0);
+	if (pid == 0) {
+		struct store_node *a2 = NULL;
+		char dir[128];
+
+		snprintf(dir, sizeof dir, "%s/a", base);
+		_exit(store_node_open(dir, "pw", 2, 0, &a2) != 0 ||
+			    store_node_revoke(a2, vpk, "test") != 0 ?
+			1 :
+			0);
+	}
+	T_ASSERT(waitpid(pid, &status, 0) == pid);
+	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	T_EQ_INT(add_contact(v, "Chidi"), 0);
+	T_EQ_INT(carry(v, a, true, &rep), 0);
+	T_EQ_INT(rep.entries, 0);
+	T_ASSERT(rep.refused >= 1);
+	live = 0;
+	T_EQ_INT(store_node_records(a, count_live, &live), 0);
+	T_EQ_INT(live, 2);
 	teardown(a, v);
 }
 
@@ -407,4 +476,5 @@ T_MAIN(T_CASE(test_setup), T_CASE(test_volunteer_cannot_plant_a_key),
     T_CASE(test_revoked_coordinator_cannot_erase),
     T_CASE(test_concurrent_rotations_heal),
     T_CASE(test_revoked_creators_key_not_used),
-    T_CASE(test_forged_recipients_do_not_rotate), T_CASE(test_cleanup))
+    T_CASE(test_forged_recipients_do_not_rotate),
+    T_CASE(test_members_kept_between_ingests), T_CASE(test_cleanup))
