@@ -321,6 +321,7 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 {
 	const struct core_bundle_batch *bt = &g->b->batches[i];
 	const struct core_member *who;
+	struct store_log_run run;
 	struct store_entry have, e;
 	struct core_hdr h;
 	uint8_t head_hash[32], prev[32], (*hh)[32];
@@ -474,10 +475,13 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		    bt->author, head + (end - first));
 		return 1;
 	}
+	/* The author's head is written once, after the run (nothing in
+	 * between reads it). */
+	store_log_run_init(&run, bt->author);
 	for (k = first; k < end; k++) {
 		rc = store_log_put_decoded(g->t, bt->e[k].hdr, bt->e[k].hlen,
 		    &g->hdrs[k - first], g->hashes[k - first], bt->e[k].sig,
-		    bt->e[k].body, bt->e[k].blen, &e);
+		    bt->e[k].body, bt->e[k].blen, &run, &e);
 		if (rc == 0 && who->status == CORE_MEMBER_REVOKED &&
 		    e.hdr.seq > who->upto) {
 			g->rep->uncounted++;
@@ -492,7 +496,7 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 			problem(g->rep, "an entry body does not match its hash; "
 			    "it and the rest were refused", bt->author,
 			    head + 1 + (k - first));
-			return 1;
+			break;
 		}
 		if (rc != 0)
 			return rc;
@@ -501,7 +505,8 @@ batch(struct ing *g, size_t i, const struct core_members *m, int last_round)
 		if (rc != 0)
 			return rc;
 	}
-	return 1;
+	rc = store_log_run_end(g->t, &run);
+	return rc != 0 ? rc : 1;
 }
 
 /* Join requests: admitted at once with an approved invite, else kept

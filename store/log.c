@@ -95,25 +95,54 @@ store_log_get(struct store_txn *t, const uint8_t author[CORE_KEY_LEN],
 	return 0;
 }
 
+static int
+head_put(struct store_txn *t, const uint8_t author[CORE_KEY_LEN],
+    uint64_t seq, const uint8_t hash[CORE_KEY_LEN], uint64_t hlc)
+{
+	uint8_t hv[HEAD_LEN];
+
+	store_be64(hv, seq);
+	memcpy(hv + 8, hash, CORE_KEY_LEN);
+	store_be64(hv + 8 + CORE_KEY_LEN, hlc);
+	return store_put(t, DBI_HEADS, author, CORE_KEY_LEN, hv, sizeof hv);
+}
+
 /* Stores x (header decoded, hash and signature filled in) after the
- * checks that need the store: its place, the chain, the body. */
+ * checks that need the store: its place, the chain, the body.  With a
+ * run, the author's head is kept there (read from the store the first
+ * time) and written by store_log_run_end, not after every entry. */
 static int
 put_entry(struct store_txn *t, struct store_entry *x, const uint8_t *body,
-    size_t blen)
+    size_t blen, struct store_log_run *run)
 {
 	uint8_t key[KEY_LEN], head_hash[CORE_KEY_LEN], bh[CORE_KEY_LEN];
-	uint8_t val[1 + CORE_HDR_MAX + CORE_SIG_LEN], hv[HEAD_LEN];
+	uint8_t val[1 + CORE_HDR_MAX + CORE_SIG_LEN];
 	uint64_t head = 0, head_hlc = 0;
 	size_t hlen = x->raw_len;
 	MDB_val old;
 	int rc;
 
 	entry_key(key, x->hdr.author, x->hdr.seq);
-	rc = head_get(t, x->hdr.author, &head, head_hash, &head_hlc);
+	if (run != NULL && memcmp(run->author, x->hdr.author, CORE_KEY_LEN))
+		return DG_EINVAL; /* a run is one author's */
+	if (run != NULL && run->loaded) {
+		head = run->seq;
+		memcpy(head_hash, run->hash, CORE_KEY_LEN);
+		head_hlc = run->hlc;
+		rc = 0;
+	} else {
+		rc = head_get(t, x->hdr.author, &head, head_hash, &head_hlc);
+	}
 	if (rc == DG_ENOTFOUND)
 		head = 0;
 	else if (rc != 0)
 		return rc;
+	if (run != NULL && !run->loaded) {
+		run->seq = head;
+		memcpy(run->hash, head_hash, CORE_KEY_LEN);
+		run->hlc = head_hlc;
+		run->loaded = true;
+	}
 	/* Held already (the same, or a fork)?  Only places up to the head
 	 * can be: past it the put below refuses to overwrite. */
 	rc = x->hdr.seq <= head ?
@@ -156,13 +185,17 @@ put_entry(struct store_txn *t, struct store_entry *x, const uint8_t *body,
 		rc = store_put(t, DBI_BODIES, key, KEY_LEN, body, blen);
 	if (rc != 0)
 		return rc;
-	store_be64(hv, x->hdr.seq);
-	memcpy(hv + 8, x->hash, CORE_KEY_LEN);
-	store_be64(hv + 8 + CORE_KEY_LEN, x->hdr.hlc);
-	rc = store_put(t, DBI_HEADS, x->hdr.author, CORE_KEY_LEN, hv,
-	    sizeof hv);
-	if (rc != 0)
-		return rc;
+	if (run != NULL) {
+		run->seq = x->hdr.seq;
+		memcpy(run->hash, x->hash, CORE_KEY_LEN);
+		run->hlc = x->hdr.hlc;
+		run->dirty = true;
+	} else {
+		rc = head_put(t, x->hdr.author, x->hdr.seq, x->hash,
+		    x->hdr.hlc);
+		if (rc != 0)
+			return rc;
+	}
 	x->body = body;
 	x->body_len = body ? blen : 0;
 	return 0;
@@ -193,14 +226,14 @@ store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
 		if (rc != 0)
 			return rc;
 	}
-	return put_entry(t, x, body, blen);
+	return put_entry(t, x, body, blen, NULL);
 }
 
 int
 store_log_put_decoded(struct store_txn *t, const uint8_t *hdr, size_t hlen,
     const struct core_hdr *h, const uint8_t hash[CORE_KEY_LEN],
     const uint8_t sig[CORE_SIG_LEN], const uint8_t *body, size_t blen,
-    struct store_entry *e)
+    struct store_log_run *run, struct store_entry *e)
 {
 	if (hlen == 0 || hlen > CORE_HDR_MAX)
 		return DG_ELIMIT;
@@ -210,7 +243,28 @@ store_log_put_decoded(struct store_txn *t, const uint8_t *hdr, size_t hlen,
 	e->raw_len = hlen;
 	memcpy(e->sig, sig, CORE_SIG_LEN);
 	memcpy(e->hash, hash, CORE_KEY_LEN);
-	return put_entry(t, e, body, blen);
+	return put_entry(t, e, body, blen, run);
+}
+
+void
+store_log_run_init(struct store_log_run *run,
+    const uint8_t author[CORE_KEY_LEN])
+{
+	memset(run, 0, sizeof *run);
+	memcpy(run->author, author, CORE_KEY_LEN);
+}
+
+int
+store_log_run_end(struct store_txn *t, struct store_log_run *run)
+{
+	int rc;
+
+	if (!run->dirty)
+		return 0;
+	rc = head_put(t, run->author, run->seq, run->hash, run->hlc);
+	if (rc == 0)
+		run->dirty = false;
+	return rc;
 }
 
 int

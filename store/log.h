@@ -42,13 +42,36 @@ int store_log_put(struct store_txn *t, const uint8_t *hdr, size_t hlen,
     const uint8_t sig[CORE_SIG_LEN], const uint8_t *body, size_t blen,
     unsigned flags, struct store_entry *e) DG_WUR;
 
+/* A run of one author's entries stored in one transaction: the
+ * author's head is kept here between them and written once, by
+ * store_log_run_end, instead of after each entry.  Caller's storage. */
+struct store_log_run {
+	uint8_t author[CORE_KEY_LEN];
+	uint64_t seq; /* the head so far (0: none) */
+	uint8_t hash[CORE_KEY_LEN];
+	uint64_t hlc;
+	bool loaded; /* seq, hash and hlc read from the store */
+	bool dirty;  /* to be written */
+};
+
 /* store_log_put for a caller that decoded hdr into h, hashed it
  * (core_entry_hash) and checked the signature: the place, the chain
- * and the body are still checked.  Same returns. */
+ * and the body are still checked.  run (NULL, or author's run begun
+ * with store_log_run_init) defers the head; the caller must then call
+ * store_log_run_end before the transaction reads the head or commits.
+ * Same returns, and DG_EINVAL for an entry not by the run's author. */
 int store_log_put_decoded(struct store_txn *t, const uint8_t *hdr,
     size_t hlen, const struct core_hdr *h, const uint8_t hash[CORE_KEY_LEN],
     const uint8_t sig[CORE_SIG_LEN], const uint8_t *body, size_t blen,
-    struct store_entry *e) DG_WUR;
+    struct store_log_run *run, struct store_entry *e) DG_WUR;
+
+/* Begins a run of author's entries (nothing read yet). */
+void store_log_run_init(struct store_log_run *run,
+    const uint8_t author[CORE_KEY_LEN]);
+/* Writes the run's head if an entry moved it.  Returns 0 or a store
+ * error. */
+int store_log_run_end(struct store_txn *t, struct store_log_run *run)
+    DG_WUR;
 
 /* Head of an author's log.  Returns 0 or DG_ENOTFOUND. */
 int store_log_head(struct store_txn *t, const uint8_t author[CORE_KEY_LEN],
