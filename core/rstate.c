@@ -237,10 +237,52 @@ author_cmp(const void *a, const void *b)
 static uint64_t
 author_at(const uint8_t *const *t, size_t n, const uint8_t *author)
 {
-	const uint8_t *const *hit = bsearch(&author, t, n, sizeof *t,
-	    author_cmp);
+	const uint8_t *const *hit;
+	size_t i;
 
+	if (n <= 8) { /* most states: one or two authors */
+		for (i = 0; i < n; i++) {
+			if (t[i] == author || memcmp(t[i], author, 32) == 0)
+				return i;
+		}
+		return 0;
+	}
+	hit = bsearch(&author, t, n, sizeof *t, author_cmp);
 	return hit != NULL ? (uint64_t)(hit - t) : 0;
+}
+
+/* Sorts the authors' table and drops repeats; returns how many are
+ * left.  A short table is sorted by insertion, skipping repeats as it
+ * goes (qsort allocates and copies). */
+static size_t
+author_table(const uint8_t **t, size_t n)
+{
+	size_t i, j, k;
+
+	if (n > 32) {
+		qsort(t, n, sizeof *t, author_cmp);
+		for (i = k = 1; i < n; i++) {
+			if (memcmp(t[i], t[k - 1], 32) != 0)
+				t[k++] = t[i];
+		}
+		return k;
+	}
+	for (i = k = 1; i < n; i++) {
+		const uint8_t *a = t[i];
+		int c = 1;
+
+		for (j = k; j > 0; j--) {
+			c = memcmp(t[j - 1], a, 32);
+			if (c <= 0)
+				break;
+		}
+		if (j > 0 && c == 0)
+			continue; /* already there */
+		memmove(&t[j + 1], &t[j], (k - j) * sizeof *t);
+		t[j] = a;
+		k++;
+	}
+	return n > 0 ? k : 0;
 }
 
 /* The state's MessagePack, written directly: the same bytes msgpack-c's
@@ -378,7 +420,7 @@ core_rstate_encode(const struct core_rstate *s, struct core_buf *out)
 	uint8_t small[2048];
 	struct wr w = { NULL, 0 };
 	const uint8_t **t;
-	size_t i, n = 0, k, size;
+	size_t i, n = 0, size;
 
 	/* Each author once, in a sorted table; everything else names an
 	 * author by its place there (one record's fields and entries are
@@ -391,12 +433,7 @@ core_rstate_encode(const struct core_rstate *s, struct core_buf *out)
 		t[n++] = s->f[i].author;
 	for (i = 0; i < s->nrefs; i++)
 		t[n++] = s->refs[i].author;
-	qsort(t, n, sizeof *t, author_cmp);
-	for (i = k = 1; i < n; i++) {
-		if (memcmp(t[i], t[k - 1], 32) != 0)
-			t[k++] = t[i];
-	}
-	n = k;
+	n = author_table(t, n);
 	put_state(&w, s, t, n);
 	size = w.len;
 	w.p = size <= sizeof small ? small : malloc(size);

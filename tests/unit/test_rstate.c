@@ -810,9 +810,17 @@ ref_encode(const struct core_rstate *s, const uint8_t *const *t, size_t n,
 	}
 }
 
+static int
+ptr_author_cmp(const void *a, const void *b)
+{
+	return memcmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b,
+	    32);
+}
+
 /* The encoder writes MessagePack itself: byte for byte what msgpack-c
  * writes, for every size of integer, string (fix, 8, 16, 32 bits) and
- * array (fix, 16 bits), so states stored before it read the same. */
+ * array (fix, 16 bits), with few and many authors, so states stored
+ * before it read the same. */
 static void
 test_encode_matches_msgpack(void)
 {
@@ -822,19 +830,28 @@ test_encode_matches_msgpack(void)
 		3000 };
 	const size_t nn = sizeof nums / sizeof *nums;
 	const size_t nl = sizeof lens / sizeof *lens;
-	const uint8_t *t[3] = { authors[0], authors[1], authors[2] };
+	static uint8_t many[70][32];
+	const uint8_t *t[1 + 40 + 70];
 	struct core_rstate s;
 	struct core_buf b;
 	msgpack_sbuffer sb;
-	size_t i, nf, nrefs;
+	size_t i, k, n, nf, nrefs;
 	int round;
 
 	init_authors();
-	for (round = 0; round < 4; round++) {
-		/* round 0: empty; 1: 1 field and 1 entry; 2: 15 and 15
-		 * (the largest fixarray); 3: 40 and 70 (16-bit arrays) */
-		nf = round == 0 ? 0 : round == 1 ? 1 : round == 2 ? 15 : 40;
-		nrefs = round == 0 ? 0 : round == 1 ? 1 : round == 2 ? 15 : 70;
+	for (i = 0; i < 70; i++) {
+		for (k = 0; k < 32; k++)
+			many[i][k] = (uint8_t)rnd();
+	}
+	for (round = 0; round < 6; round++) {
+		/* 0: empty; 1: 1 field and 1 entry; 2: 15 and 15 (the
+		 * largest fixarray); 3: 40 and 70 (16-bit arrays); 4 and 5:
+		 * as 2 and 3 with an author of its own for each */
+		static const size_t fs[] = { 0, 1, 15, 40, 15, 40 };
+		static const size_t rs[] = { 0, 1, 15, 70, 15, 70 };
+
+		nf = fs[round];
+		nrefs = rs[round];
 		core_rstate_init(&s, rids[round]);
 		s.type = (enum core_rtype)(round % 3 + 1);
 		s.type_hlc = nums[(size_t)round * 3 % nn];
@@ -849,9 +866,9 @@ test_encode_matches_msgpack(void)
 		for (i = 0; i < nf; i++) {
 			size_t len = lens[i % nl];
 
-			s.f[i].key = malloc(16);
+			s.f[i].key = malloc(24);
 			T_ASSERT(s.f[i].key != NULL);
-			snprintf(s.f[i].key, 16, "k%03zu", i);
+			snprintf(s.f[i].key, 24, "k%03zu", i);
 			if (i % 7 == 6) {
 				s.f[i].value = NULL;
 			} else {
@@ -861,23 +878,33 @@ test_encode_matches_msgpack(void)
 				s.f[i].value[len] = '\0';
 			}
 			s.f[i].hlc = nums[i % nn];
-			memcpy(s.f[i].author, authors[i % 3], 32);
+			memcpy(s.f[i].author,
+			    round >= 4 ? many[i] : authors[i % 3], 32);
 		}
 		for (i = 0; i < nrefs; i++) {
-			memcpy(s.refs[i].author, authors[(i + 1) % 3], 32);
+			memcpy(s.refs[i].author,
+			    round >= 4 ? many[69 - i] : authors[(i + 1) % 3],
+			    32);
 			s.refs[i].seq = nums[(i + 3) % nn];
 			s.refs[i].hlc = nums[(i + 5) % nn];
 			s.refs[i].kind = (uint8_t)(i % 5 * 60);
 		}
 		core_buf_init(&b);
 		T_EQ_INT(core_rstate_encode(&s, &b), 0);
+		/* the authors the state names, sorted, each once */
+		n = 0;
+		t[n++] = s.type_author;
+		for (i = 0; i < nf; i++)
+			t[n++] = s.f[i].author;
+		for (i = 0; i < nrefs; i++)
+			t[n++] = s.refs[i].author;
+		qsort(t, n, sizeof *t, ptr_author_cmp);
+		for (i = k = 1; i < n; i++) {
+			if (memcmp(t[i], t[k - 1], 32) != 0)
+				t[k++] = t[i];
+		}
 		msgpack_sbuffer_init(&sb);
-		/* the authors the state names, sorted (A < B < C); the
-		 * empty state names only its type's (B) */
-		if (round == 0)
-			ref_encode(&s, t + 1, 1, &sb);
-		else
-			ref_encode(&s, t, 3, &sb);
+		ref_encode(&s, t, k, &sb);
 		T_EQ_INT(b.len, sb.size);
 		T_ASSERT(b.len == sb.size && memcmp(b.data, sb.data, b.len) == 0);
 		msgpack_sbuffer_destroy(&sb);
