@@ -29,6 +29,9 @@ struct store_txn {
 	MDB_txn *txn;
 	struct store_db *db;
 	uint64_t next_row; /* the next new row of DBI_ROWS; 0: not looked up */
+	/* write transactions: one cursor per database for its puts, opened
+	 * on the first; closed before the commit or abort */
+	MDB_cursor *cur[DBI_COUNT];
 };
 
 struct store_db {
