@@ -168,6 +168,21 @@ store_put_new(struct store_txn *t, enum store_dbi dbi, const void *key,
 }
 
 int
+store_put_or_get(struct store_txn *t, enum store_dbi dbi, const void *key,
+    size_t klen, const void *val, size_t vlen, MDB_val *old)
+{
+	MDB_val k = { klen, (void *)(uintptr_t)key };
+	MDB_val v = { vlen, (void *)(uintptr_t)val };
+	int rc = put_raw(t, dbi, &k, &v, MDB_NOOVERWRITE);
+
+	if (rc == MDB_KEYEXIST) {
+		*old = v; /* LMDB points it at the value held */
+		return DG_EEXIST;
+	}
+	return write_err(t->db, rc);
+}
+
+int
 store_last_key(struct store_txn *t, enum store_dbi dbi, void *key,
     size_t klen)
 {

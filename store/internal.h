@@ -197,6 +197,12 @@ int store_put_last(struct store_txn *t, enum store_dbi dbi,
  * nothing is written. */
 int store_put_new(struct store_txn *t, enum store_dbi dbi, const void *key,
     size_t klen, const void *val, size_t vlen);
+/* store_put_new that, when key is held, gives its value in *old
+ * (borrowed as store_get's) with DG_EEXIST: a lookup and an insert in
+ * one search. */
+int store_put_or_get(struct store_txn *t, enum store_dbi dbi,
+    const void *key, size_t klen, const void *val, size_t vlen,
+    MDB_val *old);
 /* The last key of dbi into key[0..klen): 0, DG_ENOTFOUND (empty) or
  * DG_ECORRUPT (a key of another length). */
 int store_last_key(struct store_txn *t, enum store_dbi dbi, void *key,

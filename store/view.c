@@ -97,19 +97,25 @@ load_state(struct store_node *n, struct store_txn *t,
 	return 0;
 }
 
-/* Writes s to its row; a record without one (row all zero) gets the
- * next row, and its id is pointed at it. */
+/* For a change to record rid: its state into s and its row into row,
+ * and *fresh = 1 when the record had none: then the next row is taken
+ * and rid pointed at it at once (one search of DBI_VIEWS for both the
+ * lookup and the insert), and s is empty.  The caller must then write
+ * that row (save_state) in the same transaction; any error aborts it. */
 static int
-save_state(struct store_node *n, struct store_txn *t,
-    const struct core_rstate *s, const uint8_t row[8])
+claim_state(struct store_node *n, struct store_txn *t,
+    const uint8_t rid[CORE_RID_LEN], struct core_rstate *s, uint8_t row[8],
+    int *fresh)
 {
-	static const uint8_t none[8];
-	struct core_buf b;
-	uint8_t *box = NULL, at[8];
-	size_t blen;
-	int rc = 0, fresh = memcmp(row, none, 8) == 0;
+	static const uint8_t zero[8];
+	uint8_t at[8], ks[8], masked[8];
+	MDB_val v;
+	size_t i;
+	int rc;
 
-	if (fresh && t->next_row == 0) {
+	*fresh = 0;
+	core_rstate_init(s, rid);
+	if (t->next_row == 0) {
 		rc = store_last_key(t, DBI_ROWS, at, 8);
 		if (rc == 0)
 			t->next_row = store_get_be64(at) + 1;
@@ -118,26 +124,53 @@ save_state(struct store_node *n, struct store_txn *t,
 		else
 			return rc;
 	}
-	if (fresh)
-		store_be64(at, t->next_row);
-	else
-		memcpy(at, row, 8);
+	mask_row(n, rid, zero, ks); /* the mask itself, used both ways */
+	store_be64(row, t->next_row);
+	for (i = 0; i < 8; i++)
+		masked[i] = row[i] ^ ks[i];
+	rc = store_put_or_get(t, DBI_VIEWS, rid, CORE_RID_LEN, masked, 8, &v);
+	if (rc == 0) {
+		t->next_row++;
+		*fresh = 1;
+		return 0;
+	}
+	if (rc != DG_EEXIST)
+		return rc;
+	if (v.mv_size != 8)
+		return DG_ECORRUPT;
+	for (i = 0; i < 8; i++)
+		row[i] = ((const uint8_t *)v.mv_data)[i] ^ ks[i];
+	rc = open_row(n, t, row, s);
+	if (rc != 0) {
+		core_rstate_init(s, rid);
+		return rc;
+	}
+	if (memcmp(s->id, rid, CORE_RID_LEN) != 0) {
+		core_rstate_fini(s);
+		core_rstate_init(s, rid);
+		return DG_ECORRUPT;
+	}
+	return 0;
+}
+
+/* Writes s to its row (a fresh one at the end of DBI_ROWS). */
+static int
+save_state(struct store_node *n, struct store_txn *t,
+    const struct core_rstate *s, const uint8_t row[8], int fresh)
+{
+	struct core_buf b;
+	uint8_t *box = NULL;
+	size_t blen;
+	int rc;
+
 	core_buf_init(&b);
 	rc = core_rstate_encode(s, &b);
 	if (rc == 0)
-		rc = store_seal(n, "row", at, 8, (const uint8_t *)b.data, b.len,
+		rc = store_seal(n, "row", row, 8, (const uint8_t *)b.data, b.len,
 		    &box, &blen);
 	if (rc == 0)
-		rc = (fresh ? store_put_last : store_put)(t, DBI_ROWS, at, 8,
+		rc = (fresh ? store_put_last : store_put)(t, DBI_ROWS, row, 8,
 		    box, blen);
-	if (rc == 0 && fresh) {
-		uint8_t masked[8];
-
-		mask_row(n, s->id, at, masked);
-		rc = store_put(t, DBI_VIEWS, s->id, CORE_RID_LEN, masked, 8);
-		if (rc == 0)
-			t->next_row++;
-	}
 	free(box);
 	core_buf_fini(&b);
 	return rc;
@@ -180,10 +213,10 @@ store_view_apply(struct store_node *n, struct store_txn *t,
 	struct core_rstate s;
 	struct core_change c;
 	uint8_t row[8];
-	int rc;
+	int rc, fresh;
 
-	rc = load_state(n, t, b->rid, &s, row);
-	if (rc != 0 && rc != DG_ENOTFOUND)
+	rc = claim_state(n, t, b->rid, &s, row, &fresh);
+	if (rc != 0)
 		goto out;
 	c.kind = e->hdr.kind;
 	c.hlc = e->hdr.hlc;
@@ -194,7 +227,7 @@ store_view_apply(struct store_node *n, struct store_txn *t,
 	if (rc == 0 && s.erased)
 		rc = drop_bodies(n, t, &s);
 	if (rc == 0)
-		rc = save_state(n, t, &s, row);
+		rc = save_state(n, t, &s, row, fresh);
 out:
 	core_rstate_fini(&s);
 	return rc;
@@ -487,12 +520,13 @@ reindex_one(void *arg, const struct store_entry *e, int erc)
 				e->hdr.author, e->hdr.seq, NULL };
 
 			uint8_t row[8];
+			int fresh;
 
-			rc = load_state(c->n, c->t, b.rid, &s, row);
-			if (rc == 0 || rc == DG_ENOTFOUND)
+			rc = claim_state(c->n, c->t, b.rid, &s, row, &fresh);
+			if (rc == 0)
 				rc = core_rstate_apply(&s, &ch);
 			if (rc == 0)
-				rc = save_state(c->n, c->t, &s, row);
+				rc = save_state(c->n, c->t, &s, row, fresh);
 			core_rstate_fini(&s);
 		}
 		return rc;
