@@ -852,7 +852,7 @@ test_encode_matches_msgpack(void)
 
 		nf = fs[round];
 		nrefs = rs[round];
-		core_rstate_init(&s, rids[round]);
+		core_rstate_init(&s, rids[round % NREC]);
 		s.type = (enum core_rtype)(round % 3 + 1);
 		s.type_hlc = nums[(size_t)round * 3 % nn];
 		memcpy(s.type_author, authors[(round + 1) % 3], 32);
