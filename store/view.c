@@ -581,6 +581,11 @@ store_node_reindex(struct store_node *n)
 int
 store_node_compact(struct store_node *n)
 {
+	/* A compacted copy may number its transactions afresh: the members
+	 * kept for the next id must not meet a later transaction of it. */
+	store_members_fini(n->mcache);
+	free(n->mcache);
+	n->mcache = NULL;
 	return store_db_compact(n->db);
 }
 
