@@ -116,7 +116,7 @@ check "terminal escape sequence: the message names the field" grep -q "note:" "$
 refuse 65 "phone:" "new line in a one-line field" \
 	dg --dir "$D" add contact name=Amina phone="$(printf '22 33\n44 55')"
 # shellcheck disable=SC2086
-refuse 65 "capacity has no translations" "translation of a non-translatable field" \
+refuse 65 "capacity cannot be translated" "translation of a non-translatable field" \
 	dg --dir "$D" add meeting $M capacity@so=1
 refuse 65 "not a language tag" "translation with a bad language tag" \
 	dg --dir "$D" add contact name=Amina 'name@xx_YY!=Amina'
