@@ -40,13 +40,16 @@ set_or_null(const char *v)
 }
 
 /* A language list as LANGUAGE holds it: letters, digits and _ . @ : -
- * only, at most LANG_MAX bytes.  Anything else is not a language. */
+ * only, at most LANG_MAX bytes, no item starting with a dot (gettext
+ * makes a path of each item).  Anything else is not a language. */
 static bool
 lang_ok(const char *s)
 {
 	size_t n;
 
 	for (n = 0; s[n] != '\0'; n++) {
+		if (s[n] == '.' && (n == 0 || s[n - 1] == ':'))
+			return false;
 		char ch = s[n];
 
 		if (n == LANG_MAX)
@@ -90,11 +93,14 @@ apply(const char *lang)
 		 * variable, so environ is not reallocated under the
 		 * daemon's resolver threads) */
 		setenv("LANGUAGE", lang, 1);
-		/* setlocale also tells gettext to forget what it cached for
-		 * the previous language */
 		if (setlocale(LC_MESSAGES, "C.UTF-8") == NULL)
 			setlocale(LC_MESSAGES, "");
 	}
+	/* gettext caches what it found under the locale's name, which is
+	 * C.UTF-8 for every language here: textdomain() tells it to
+	 * forget (it bumps the catalog counter; setlocale to the same name
+	 * does not) */
+	textdomain(DOMAIN);
 	snprintf(cur, sizeof cur, "%s", lang);
 }
 
