@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/table.h"
+#include "cli/tz.h"
 #include "core/addr.h"
 #include "core/ident.h"
 #include "core/json.h"
@@ -173,6 +174,12 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	rc = cli_open(c, true, &n);
 	if (rc != 0)
 		return rc;
+	/* before any thread: TZ is then only ever replaced (cli/tz.h) */
+	if (getenv("TZ") == NULL && setenv("TZ", CLI_TZ_SYSTEM, 1) != 0) {
+		store_node_close(n);
+		cli_err(c, "out of memory");
+		return EXIT_OSERR;
+	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.listen = listen;
 	cfg.discovery = discovery;

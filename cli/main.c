@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "cli/tz.h"
 #include "net/ctl.h"
 #include "net/node.h"
 
@@ -281,7 +282,9 @@ tz_enter(struct tz_swap *t, const struct net_run_env *env)
 			return -1;
 		t->had = true;
 	}
-	rc = env->tz != NULL ? setenv("TZ", env->tz, 1) : unsetenv("TZ");
+	/* a caller without TZ: the system's zone, by replacing TZ rather
+	 * than removing it (cli/tz.h, CLI_TZ_SYSTEM) */
+	rc = setenv("TZ", env->tz != NULL ? env->tz : CLI_TZ_SYSTEM, 1);
 	if (rc != 0) {
 		free(t->old);
 		return -1;

@@ -516,7 +516,7 @@ cli_tz_env_check(void)
 	const char *env = getenv("TZ"), *name;
 	const char *p;
 
-	if (env == NULL || env[0] == '\0')
+	if (env == NULL || env[0] == '\0' || strcmp(env, CLI_TZ_SYSTEM) == 0)
 		return 0;
 	if (strlen(env) >= TZID_MAX + 20)
 		return DG_EINVAL;

@@ -53,8 +53,14 @@ int cli_tz_offset(const char *tzid, const struct core_datetime *wall,
 int cli_tz_resolve(const char *tzid, const struct core_datetime *walls,
     size_t n, int64_t *out, int *offset) DG_WUR;
 
+/* TZ naming the system's zone, as an unset TZ does.  The daemon sets TZ
+ * to it when it has none, so that a forwarded command's TZ only ever
+ * replaces the variable: adding or removing one reallocates or shifts
+ * the environment under libuv's resolver threads, which read it. */
+#define CLI_TZ_SYSTEM ":/etc/localtime"
+
 /* Checks the TZ environment variable that local time follows: unset,
- * empty, a POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3") or the name of a
+ * empty, CLI_TZ_SYSTEM, a POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3") or the name of a
  * zone file is 0; a zone name (":Name", or one with a '/') for which
  * there is no zone file, which the C library would silently take for
  * UTC, is DG_ENOTFOUND; a malformed or overlong one DG_EINVAL. */

@@ -324,4 +324,23 @@ check "the daemon's own TZ is back after each command" \
 	cmp -s "$OUT" "$TMP/oslo.show"
 stop_pid "$UPID" || echo "FAIL the daemon did not stop"
 
+# A daemon without TZ (as under systemd) and callers with and without.
+run env -u TZ "$DUGNAD_BIN" --dir "$D" list --upcoming --weeks 1
+cp "$OUT" "$TMP/none.view"
+env -u TZ "$DUGNAD_BIN" --dir "$D" serve --no-listen --no-discovery \
+	</dev/null >"$D.out" 2>"$D.log" &
+UPID=$!
+NET_PIDS="$NET_PIDS $UPID"
+check "a daemon without TZ starts" wait_for 10 test -S "$D/ctl"
+run env TZ=America/New_York "$DUGNAD_BIN" --dir "$D" show "$KV"
+check "daemon without TZ: a caller's TZ is used" cmp -s "$OUT" "$TMP/ny.show"
+run env -u TZ "$DUGNAD_BIN" --dir "$D" show "$KV"
+check "daemon without TZ: a caller without TZ gets the system's zone" \
+	cmp -s "$OUT" "$TMP/none.show"
+run env -u TZ "$DUGNAD_BIN" --dir "$D" list --upcoming --weeks 1
+check_rc 0 "daemon without TZ: list --upcoming of a caller without TZ: exit 0"
+check "daemon without TZ: ... the same view as without the daemon" \
+	cmp -s "$OUT" "$TMP/none.view"
+stop_pid "$UPID" || echo "FAIL the daemon did not stop"
+
 finish
