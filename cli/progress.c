@@ -58,12 +58,12 @@ cli_progress_set(struct cli_progress *p, uint64_t done, bool force)
 	if (!force && now - p->last_ms < REDRAW_MS)
 		return;
 	p->last_ms = now;
+	if (p->total > 0 && done > p->total)
+		done = p->total; /* never "31,000 of 30,000" */
 	grouped(done, d, sizeof d);
 	/* \r and "erase to the end of the line": drawn over the last one. */
 	fputs("\r\033[K", stderr);
 	if (p->total > 0) {
-		if (done > p->total)
-			done = p->total;
 		grouped(p->total, t, sizeof t);
 		pct = (unsigned)(done * 100 / p->total);
 		/* TRANSLATORS: "Checking entries: 12,000 of 30,000 (40 %)". */
