@@ -33,8 +33,8 @@
 #define NET_WANTS_MAX 1024        /* WANTs taken from one connection */
 #define NET_WQ_HIGH (4u << 20)    /* stop reading the store to send */
 #define NET_WQ_LOW (1u << 20)     /* start again */
-#define NET_PEND_ENTRIES 16384    /* ingest after this many entries */
-#define NET_PEND_BYTES (12u << 20) /* or this many bytes */
+#define NET_PEND_ENTRIES 32768    /* ingest after this many entries */
+#define NET_PEND_BYTES (24u << 20) /* or this many bytes */
 #define NET_TIME_SKEW 600         /* seconds a handshake's time may be off */
 #define NET_REPLAY_MAX 4096       /* handshakes remembered against replay */
 #define NET_SESS_MAX 64           /* connections at once */
