@@ -52,17 +52,31 @@ open_state(struct store_node *n, const uint8_t row[8], const MDB_val *v,
 	return rc == 0 || rc == DG_ENOMEM ? rc : DG_ECORRUPT;
 }
 
+/* Opens the state in row, which record rid's index points at: s is
+ * rid's state, or empty for rid on an error (a row holding another
+ * record's state is damage). */
 static int
 open_row(struct store_node *n, struct store_txn *t, const uint8_t row[8],
-    struct core_rstate *s)
+    const uint8_t rid[CORE_RID_LEN], struct core_rstate *s)
 {
 	MDB_val v;
 	int rc;
 
 	rc = store_get(t, DBI_ROWS, row, 8, &v);
-	if (rc != 0)
-		return rc == DG_ENOTFOUND ? DG_ECORRUPT : rc;
-	return open_state(n, row, &v, s);
+	if (rc == 0)
+		rc = open_state(n, row, &v, s);
+	else if (rc == DG_ENOTFOUND)
+		rc = DG_ECORRUPT;
+	if (rc != 0) {
+		core_rstate_init(s, rid);
+		return rc;
+	}
+	if (memcmp(s->id, rid, CORE_RID_LEN) != 0) {
+		core_rstate_fini(s);
+		core_rstate_init(s, rid);
+		return DG_ECORRUPT;
+	}
+	return 0;
 }
 
 /* Loads the state of record rid into s, and its row into row (zero when
@@ -84,17 +98,7 @@ load_state(struct store_node *n, struct store_txn *t,
 		core_rstate_init(s, rid);
 		return rc;
 	}
-	rc = open_row(n, t, row, s);
-	if (rc != 0) {
-		core_rstate_init(s, rid);
-		return rc;
-	}
-	if (memcmp(s->id, rid, CORE_RID_LEN) != 0) {
-		core_rstate_fini(s);
-		core_rstate_init(s, rid);
-		return DG_ECORRUPT;
-	}
-	return 0;
+	return open_row(n, t, row, rid, s);
 }
 
 /* For a change to record rid: its state into s and its row into row,
@@ -140,17 +144,7 @@ claim_state(struct store_node *n, struct store_txn *t,
 		return DG_ECORRUPT;
 	for (i = 0; i < 8; i++)
 		row[i] = ((const uint8_t *)v.mv_data)[i] ^ ks[i];
-	rc = open_row(n, t, row, s);
-	if (rc != 0) {
-		core_rstate_init(s, rid);
-		return rc;
-	}
-	if (memcmp(s->id, rid, CORE_RID_LEN) != 0) {
-		core_rstate_fini(s);
-		core_rstate_init(s, rid);
-		return DG_ECORRUPT;
-	}
-	return 0;
+	return open_row(n, t, row, rid, s);
 }
 
 /* Writes s to its row (a fresh one at the end of DBI_ROWS). */
