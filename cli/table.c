@@ -56,19 +56,28 @@ flatten(char *s)
 	}
 }
 
+void
+cli_table_fit(const char *s, size_t w, size_t *n, size_t *used, bool *rtl)
+{
+	size_t len = strlen(s), cw = core_text_width(s, len);
+
+	*rtl = core_text_is_rtl(s, len);
+	if (cw > w) {
+		*n = core_text_fit(s, len, w > 0 ? w - 1 : 0);
+		*used = core_text_width(s, *n) + 1;
+	} else {
+		*n = len;
+		*used = cw;
+	}
+}
+
 static void
 cell(FILE *f, const char *s, size_t w, int last)
 {
-	size_t len = strlen(s), cw = core_text_width(s, len), n, used;
-	int rtl = core_text_is_rtl(s, len);
+	size_t len = strlen(s), n, used;
+	bool rtl;
 
-	if (cw > w) {
-		n = core_text_fit(s, len, w > 0 ? w - 1 : 0);
-		used = core_text_width(s, n) + 1;
-	} else {
-		n = len;
-		used = cw;
-	}
+	cli_table_fit(s, w, &n, &used, &rtl);
 	if (rtl)
 		fputs("\xe2\x81\xa8", f); /* U+2068 FIRST STRONG ISOLATE */
 	fwrite(s, 1, n, f);

@@ -6,6 +6,7 @@
 #ifndef CLI_TABLE_H
 #define CLI_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -29,5 +30,12 @@ void cli_table_row(struct cli_table *t, const char *const *cells);
  * added. */
 int cli_table_print(const struct cli_table *t, FILE *f);
 void cli_table_fini(struct cli_table *t);
+
+/* How text s fits in w columns: its first *n bytes, taking *used
+ * columns (with the "…" to add when *n < strlen(s): cut on a character
+ * and grapheme boundary), and *rtl when it is right-to-left text, to be
+ * wrapped in directional isolates.  For cells outside a table too. */
+void cli_table_fit(const char *s, size_t w, size_t *n, size_t *used,
+    bool *rtl);
 
 #endif

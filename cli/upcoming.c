@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/table.h"
 #include "cli/tz.h"
 #include "core/json.h"
 #include "core/repeat.h"
@@ -331,16 +332,10 @@ width(const char *s)
 static void
 cell(struct core_buf *b, const char *s, size_t w)
 {
-	size_t len = strlen(s), cw = core_text_width(s, len), n, used;
-	bool rtl = core_text_is_rtl(s, len);
+	size_t len = strlen(s), n, used;
+	bool rtl;
 
-	if (cw > w) {
-		n = core_text_fit(s, len, w > 0 ? w - 1 : 0);
-		used = core_text_width(s, n) + 1;
-	} else {
-		n = len;
-		used = cw;
-	}
+	cli_table_fit(s, w, &n, &used, &rtl);
 	if (rtl)
 		core_buf_str(b, "\xe2\x81\xa8"); /* FIRST STRONG ISOLATE */
 	core_buf_add(b, s, n);
