@@ -86,6 +86,28 @@ read_answer(char *line)
 	return 2;
 }
 
+/* Asks "key: " and reads the answer into line, asking again while it is
+ * too long.  Returns 1, or 0 at the end of input (after a new line). */
+static int
+ask_value(const char *key, char *line)
+{
+	int r;
+
+	for (;;) {
+		fprintf(stderr, "%s: ", key);
+		fflush(stderr);
+		r = read_answer(line);
+		if (r == 0) {
+			fputc('\n', stderr);
+			return 0;
+		}
+		if (r == 1)
+			return 1;
+		fprintf(stderr, _("  That is too long (at most %d bytes); try "
+				  "again.\n"), CORE_VALUE_MAX);
+	}
+}
+
 static bool
 answer_is(const char *a, const char *english, const char *translated)
 {
@@ -193,7 +215,7 @@ prompt_fields(const struct cli *c, enum core_rtype t, struct cli_fields *fs,
 	const struct core_fdef *defs, *d;
 	size_t order[CORE_RECORD_FIELDS_MAX], nd, no, i;
 	char why[640];
-	int rc, r;
+	int rc;
 
 	defs = core_schema_fields(t, &nd);
 	no = ask_order(t, true, order);
@@ -216,19 +238,8 @@ prompt_fields(const struct cli *c, enum core_rtype t, struct cli_fields *fs,
 		d = &defs[order[i]];
 		show_field(t, d, d->name, true);
 		for (;;) {
-			fprintf(stderr, "%s: ", d->name);
-			fflush(stderr);
-			r = read_answer(line);
-			if (r == 0) {
-				fputc('\n', stderr);
+			if (ask_value(d->name, line) == 0)
 				return CANCELLED;
-			}
-			if (r == 2) {
-				fprintf(stderr, _("  That is too long (at most "
-						  "%d bytes); try again.\n"),
-				    CORE_VALUE_MAX);
-				continue;
-			}
 			if (line[0] == '\0') {
 				if (!d->required)
 					break;
@@ -314,7 +325,7 @@ ask_edit_one(const struct cli *c, const struct core_rstate *s,
 	const struct core_fstate *cur = state_field(s, key);
 	const char *now = cur != NULL ? cur->value : NULL;
 	char why[640];
-	int rc, r;
+	int rc;
 
 	show_field(s->type, d, key, false);
 	if (now != NULL)
@@ -322,19 +333,8 @@ ask_edit_one(const struct cli *c, const struct core_rstate *s,
 	else
 		fprintf(stderr, "%s\n", _("  now: (empty)"));
 	for (;;) {
-		fprintf(stderr, "%s: ", key);
-		fflush(stderr);
-		r = read_answer(line);
-		if (r == 0) {
-			fputc('\n', stderr);
+		if (ask_value(key, line) == 0)
 			return CANCELLED;
-		}
-		if (r == 2) {
-			fprintf(stderr, _("  That is too long (at most %d "
-					  "bytes); try again.\n"),
-			    CORE_VALUE_MAX);
-			continue;
-		}
 		if (line[0] == '\0')
 			return 0;
 		if (strcmp(line, "-") == 0) {
