@@ -8,6 +8,7 @@
 #   check_rc N "name"             RC must be N
 #   check_out "text" "name"       stdout must contain text (fixed string)
 #   check_err "text" "name"       stderr must contain text
+#   refuse RC TEXT NAME CMD...    CMD fails with one line, store in $D unchanged
 #   finish                        prints "N passed, N failed" and exits
 set -u
 : "${DUGNAD_BIN:?run through tests/run or set DUGNAD_BIN}"
@@ -65,6 +66,24 @@ new_node() {
 # Checksum of everything stored, to show that a refused command changed
 # nothing.  (LMDB may touch lock.mdb on reads; data.mdb is the store.)
 store_sum() { cksum <"$1/data.mdb"; }
+
+# refuse RC TEXT NAME COMMAND...: the command exits RC with one line on
+# stderr holding TEXT, prints nothing on stdout, and changes nothing in
+# the store in $D.  (check sets $name, so these variables have their
+# own names.)
+refuse() {
+	rf_want=$1
+	rf_text=$2
+	rf_what=$3
+	shift 3
+	rf_before=$(store_sum "$D")
+	run "$@"
+	check_rc "$rf_want" "$rf_what: exit $rf_want"
+	check_err "$rf_text" "$rf_what: the message names '$rf_text'"
+	check "$rf_what: one line on stderr" test "$(wc -l <"$ERR")" -eq 1
+	check "$rf_what: nothing on stdout" test ! -s "$OUT"
+	check "$rf_what: store unchanged" test "$(store_sum "$D")" = "$rf_before"
+}
 
 # check_said WHAT SAID MAX: with a store's --json list in $OUT, every
 # "added TYPE ID" line of file SAID names a listed record, and there are

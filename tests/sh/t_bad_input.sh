@@ -10,22 +10,6 @@ new_node "$D" || { echo "FAIL cannot make a node"; exit 1; }
 
 added_id() { awk '$1 == "added" { print $3 }' "$OUT"; }
 
-# refuse RC TEXT NAME COMMAND...: the command exits RC with one line on
-# stderr holding TEXT, prints nothing on stdout, and changes nothing.
-# (lib.sh's check sets $name, so these variables have their own names.)
-refuse() {
-	rf_want=$1
-	rf_text=$2
-	rf_what=$3
-	shift 3
-	rf_before=$(store_sum "$D")
-	run "$@"
-	check_rc "$rf_want" "$rf_what: exit $rf_want"
-	check_err "$rf_text" "$rf_what: the message names '$rf_text'"
-	check "$rf_what: one line on stderr" test "$(wc -l <"$ERR")" -eq 1
-	check "$rf_what: nothing on stdout" test ! -s "$OUT"
-	check "$rf_what: store unchanged" test "$(store_sum "$D")" = "$rf_before"
-}
 
 run dg --dir "$D" add contact name="Amina Warsame" phone="+47 912 34 567"
 AMINA=$(added_id)

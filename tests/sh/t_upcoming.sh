@@ -238,19 +238,6 @@ check_out "STARTS" "list meetings: still the table"
 check_out "$KV" "list meetings: with the ids"
 
 # --- bad input ----------------------------------------------------------------
-refuse() {
-	rf_want=$1
-	rf_text=$2
-	rf_what=$3
-	shift 3
-	rf_before=$(store_sum "$D")
-	run "$@"
-	check_rc "$rf_want" "$rf_what: exit $rf_want"
-	check_err "$rf_text" "$rf_what: the message names '$rf_text'"
-	check "$rf_what: one line on stderr" test "$(wc -l <"$ERR")" -eq 1
-	check "$rf_what: nothing on stdout" test ! -s "$OUT"
-	check "$rf_what: store unchanged" test "$(store_sum "$D")" = "$rf_before"
-}
 refuse 64 "from 1 to 52" "--weeks 0" dg --dir "$D" list --upcoming --weeks 0
 refuse 64 "from 1 to 52" "--weeks 53" dg --dir "$D" list --upcoming --weeks 53
 refuse 64 "from 1 to 52" "--weeks -1" dg --dir "$D" list --upcoming --weeks -1
