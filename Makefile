@@ -151,11 +151,14 @@ $(BUILD)/dugnad.pot: $(POT_SRC) $(POT_READERS)
 		--keyword=bad:2 -o $@ $(POT_READERS)
 
 # Brings every cli/po/LANG.po up to the sources' messages (new ones
-# untranslated, changed ones marked fuzzy) for its translator.
+# untranslated, changed ones marked fuzzy, gone ones dropped) for its
+# translator.
 po-update: $(BUILD)/dugnad.pot
 	@for po in $(wildcard cli/po/*.po); do \
-		msgmerge --quiet --update --backup=none --no-location \
-			--sort-output $$po $(BUILD)/dugnad.pot && \
+		msgmerge --quiet --no-location --sort-output $$po \
+			$(BUILD)/dugnad.pot -o - | \
+		msgattrib --no-obsolete --no-location --sort-output \
+			-o $$po.new - && mv $$po.new $$po && \
 		printf '  %-6s %s\n' MERGE $$po; \
 	done
 
