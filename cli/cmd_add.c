@@ -181,7 +181,7 @@ show_field(enum core_rtype t, const struct core_fdef *d, const char *key,
 
 	cli_fields_help(t, d->name, &meaning, &example);
 	if (meaning == NULL)
-		meaning = d->label;
+		meaning = _(d->label);
 	fputc('\n', stderr);
 	/* A translation ("title@so") is never required. */
 	if (d->required && strchr(key, '@') == NULL)
@@ -436,7 +436,7 @@ print_type_fields(enum core_rtype t)
 	    core_schema_rtype_name(t));
 	printf(_("fields of a %s:\n"), _(core_schema_rtype_name(t)));
 	for (i = 0; i < n; i++) {
-		printf("  %-12s %s", defs[i].name, defs[i].label);
+		printf("  %-12s %s", defs[i].name, _(defs[i].label));
 		if (defs[i].required)
 			fputs(_(" (required)"), stdout);
 		if (defs[i].translatable)

@@ -23,6 +23,7 @@
 #include "core/ident.h"
 #include "net/ctl.h"
 #include "net/internal.h"
+#include "store/member.h"
 #include "store/peers.h"
 #include "store/repl.h"
 
@@ -54,6 +55,26 @@ vlog(struct net_node *nn, int level, const char *fmt, va_list ap)
 		return;
 	vsnprintf(line, sizeof line, D_(fmt), ap);
 	nn->cfg.log(nn->cfg.ctx, level, line);
+}
+
+const char *
+net_ingest_problem(const struct store_ingest *rep, char *out, size_t cap)
+{
+	char id[CORE_ID_TEXT];
+
+	if (rep->first_what == NULL) {
+		snprintf(out, cap, "%s", rep->first_problem);
+		return out;
+	}
+	core_ident_id_text(rep->first_author, id);
+	if (rep->first_seq > 0)
+		snprintf(out, cap, D_("%s (node %.10s, entry %llu)"),
+		    D_(rep->first_what), id,
+		    (unsigned long long)rep->first_seq);
+	else
+		snprintf(out, cap, D_("%s (node %.10s)"), D_(rep->first_what),
+		    id);
+	return out;
 }
 
 void

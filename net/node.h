@@ -50,6 +50,14 @@ typedef int (*net_run_fn)(void *ctx, struct store_node *n, int argc,
 /* A line for the daemon's log (borrowed for the call). */
 typedef void (*net_log_fn)(void *ctx, int level, const char *line);
 
+struct store_ingest;
+
+/* The first refusal of an ingest (rep) as one sentence in the language
+ * messages are in, into out (cap bytes).  Returns out ("" when nothing
+ * was refused). */
+const char *net_ingest_problem(const struct store_ingest *rep, char *out,
+    size_t cap);
+
 /* A log line's level, by syslog's numbers (sd-daemon(3) prefixes). */
 enum net_log_level {
 	NET_LOG_ERR = 3,  /* something the node could not do */

@@ -21,7 +21,12 @@
 #include "store/internal.h"
 #include "store/member.h"
 
-/* Keeps the first refusal as one sentence: what, by whom, from where. */
+/* Marks texts for translation (xgettext finds problem()'s own);
+ * net_ingest_problem translates them. */
+#define N_(s) s
+
+/* Keeps the first refusal as one sentence: what, by whom, from where,
+ * in English (for peers), and its parts for a translation. */
 static void
 problem(struct store_ingest *rep, const char *what, const uint8_t *author,
     uint64_t seq)
@@ -30,6 +35,9 @@ problem(struct store_ingest *rep, const char *what, const uint8_t *author,
 
 	if (rep->first_problem[0] != '\0')
 		return;
+	rep->first_what = what;
+	memcpy(rep->first_author, author, 32);
+	rep->first_seq = seq;
 	core_ident_id_text(author, id);
 	if (seq > 0)
 		snprintf(rep->first_problem, sizeof rep->first_problem,
@@ -534,10 +542,10 @@ requests(struct ing *g)
 		if (rc == DG_ENOTFOUND || rc == DG_EPERM || rc == DG_ESTATE ||
 		    rc == DG_ELIMIT) {
 			problem(g->rep, rc == DG_ESTATE ?
-			    "a join request's invite has expired" :
-			    rc == DG_ELIMIT ? "a join request's invite was "
-			    "already used" : "a join request's invite is not "
-			    "valid (unknown or cancelled)", r.req.pk, 0);
+			    N_("a join request's invite has expired") :
+			    rc == DG_ELIMIT ? N_("a join request's invite was "
+			    "already used") : N_("a join request's invite is "
+			    "not valid (unknown or cancelled)"), r.req.pk, 0);
 			continue;
 		}
 		if (rc != 0)

@@ -46,6 +46,8 @@ check "--help in Norwegian: every command listed" test \
 	"$(grep -c '^  [a-z]' "$TMP/help.en")"
 LANG=nb_NO.UTF-8 run dg add --help
 check_out "legg til" "LANG=nb_NO.UTF-8 add --help: Norwegian summary"
+LANG=nb_NO.UTF-8 run dg add meeting --help
+check_out "  title        tittel" "add meeting --help in Norwegian: the fields' labels"
 
 LANG=nb_NO.UTF-8 run dg frobnicate
 check_rc 64 "unknown command in Norwegian: exit 64 as in English"

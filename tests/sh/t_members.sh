@@ -294,6 +294,10 @@ run dg --dir "$A" bundle import b2.dugnad
 check_rc 65 "entries written after a revocation: exit 65"
 check_err "revocation" "entries written after a revocation: stderr names the revocation"
 check_err "1 entry was refused" "entries written after a revocation: counted"
+LANG=nb_NO.UTF-8 run dg --dir "$A" bundle import b2.dugnad
+check_rc 65 "the same in Norwegian: exit 65"
+check_err "1 oppføring ble avvist: oppføringer skrevet etter at forfatteren ble tilbakekalt, ble avvist (node " \
+	"the same in Norwegian: the count and the reason translated"
 run dg --dir "$A" --json list
 check "the refused record is not listed" \
 	json_ok "$OUT" "not any(r.get('name') == 'Bente Late' for r in d)"
