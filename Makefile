@@ -102,8 +102,8 @@ MO := $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/dugnad.mo)
 POT_SRC = $(sort $(wildcard cli/*.[ch] net/*.c) core/err.c core/valid.c \
 	core/schema.c)
 # the file readers' reasons: the text given to their fail() and bad();
-# ingest's refusals: the text given to problem()
-POT_READERS = core/csv.c core/vcf.c store/ingest.c
+# ingest's refusals: the text given to problem(); verify's: report()
+POT_READERS = core/csv.c core/vcf.c store/ingest.c store/log.c
 XGETTEXT_FLAGS := --language=C --from-code=UTF-8 --add-comments=TRANSLATORS: \
 	--keyword=_ --keyword=N_ --keyword=D_ --keyword=dngettext:2,3 \
 	--keyword=cli_err:2 \
@@ -149,7 +149,8 @@ $(BUILD)/dugnad.pot: $(POT_SRC) $(POT_READERS)
 	@mkdir -p $(dir $@)
 	$(call say,XGETTEXT,$@)xgettext $(XGETTEXT_FLAGS) -o $@ $(POT_SRC)
 	$(Q)xgettext $(XGETTEXT_FLAGS) --join-existing --keyword=fail:4 \
-		--keyword=bad:2 --keyword=problem:2 -o $@ $(POT_READERS)
+		--keyword=bad:2 --keyword=problem:2 --keyword=report:5 \
+		-o $@ $(POT_READERS)
 
 # Brings every cli/po/LANG.po up to the sources' messages (new ones
 # untranslated, changed ones marked fuzzy, gone ones dropped) for its
