@@ -550,7 +550,8 @@ canon_phone(const char *s, size_t len, struct core_buf *b, const char **why)
 			gap = false;
 			started = true;
 			ndigits++;
-		} else if (strchr(" -.()", s[i]) != NULL) {
+		} else if (s[i] == ' ' || s[i] == '-' || s[i] == '.' ||
+		    s[i] == '(' || s[i] == ')') {
 			gap = true;
 		} else {
 			return DG_EINVAL;
@@ -594,14 +595,38 @@ has_hidden(const char *s, size_t len)
 {
 	size_t pos = 0;
 	int32_t cp;
+	unsigned char c;
 
 	while (pos < len) {
+		/* ASCII without utf8proc: its white space is ' ', '\t' and
+		 * '\n', its Cc are 0x00-0x1f and DEL, and it has no Cf. */
+		c = (unsigned char)s[pos];
+		if (c < 0x80) {
+			if (c <= 0x20 || c == 0x7f)
+				return true;
+			pos++;
+			continue;
+		}
 		if (!next_cp(s, len, &pos, &cp))
 			return true;
 		if (is_space(cp) || is_hidden(cp))
 			return true;
 	}
 	return false;
+}
+
+/* The characters canon_email refuses anywhere in an address (a switch,
+ * not strchr: this runs for every byte of every address received). */
+static bool
+email_special(char c)
+{
+	switch (c) {
+	case '"': case '(': case ')': case ',': case ':': case ';':
+	case '<': case '>': case '[': case '\\': case ']':
+		return true;
+	default:
+		return false;
+	}
 }
 
 static int
@@ -628,7 +653,7 @@ canon_email(const char *s, size_t len, struct core_buf *b, const char **why)
 	/* Quotes and brackets mean a pasted "Name <addr>" or a quoted
 	 * local part; neither belongs in a directory field. */
 	for (i = 0; i < len; i++) {
-		if (strchr("\"(),:;<>[\\]", s[i]) != NULL)
+		if (email_special(s[i]))
 			return DG_EINVAL;
 	}
 	if (s[0] == '.' || s[nlocal - 1] == '.')
