@@ -105,9 +105,12 @@ is_hidden(int32_t cp)
 }
 
 /* Finds s[*start..*end) without white space (Unicode's, so that a
- * no-break space pasted from a web page goes too) at either end. */
+ * no-break space pasted from a web page goes too) at either end: the
+ * first code point that is not white space from the front, the last
+ * from the back, so the middle is not decoded.  s is valid UTF-8
+ * (checked before); were it not, trim_slow's answer is kept. */
 static void
-trim(const char *s, size_t len, size_t *start, size_t *end)
+trim_slow(const char *s, size_t len, size_t *start, size_t *end)
 {
 	size_t pos = 0, at;
 	int32_t cp;
@@ -128,6 +131,51 @@ trim(const char *s, size_t len, size_t *start, size_t *end)
 	}
 	if (*start > *end)
 		*start = *end;
+}
+
+static void
+trim(const char *s, size_t len, size_t *start, size_t *end)
+{
+	size_t pos = 0, first, at, e, q;
+	int32_t cp;
+
+	*start = *end = 0;
+	for (;;) {
+		if (pos == len)
+			return; /* all white space: empty */
+		first = pos;
+		if ((unsigned char)s[pos] < 0x80)
+			cp = (unsigned char)s[pos++];
+		else if (!next_cp(s, len, &pos, &cp)) {
+			trim_slow(s, len, start, end);
+			return;
+		}
+		if (!is_space(cp))
+			break;
+	}
+	/* s[first..pos) is not white space: the search back stops there. */
+	e = len;
+	while (e > pos) {
+		at = e - 1;
+		if ((unsigned char)s[at] < 0x80) {
+			if (!is_space((unsigned char)s[at]))
+				break;
+			e = at;
+			continue;
+		}
+		while (at > pos && ((unsigned char)s[at] & 0xc0) == 0x80)
+			at--;
+		q = at;
+		if (!next_cp(s, e, &q, &cp) || q != e) {
+			trim_slow(s, len, start, end);
+			return;
+		}
+		if (!is_space(cp))
+			break;
+		e = at;
+	}
+	*start = first;
+	*end = e;
 }
 
 /* Appends s[0..len) lowercased, one code point at a time: host names

@@ -62,6 +62,18 @@ test_text(void)
 	GOOD(CORE_FT_TEXT, "  \t Amina \n", "Amina");
 	GOOD(CORE_FT_TEXT, "\xc2\xa0no-break\xe3\x80\x80", "no-break");
 	GOOD(CORE_FT_TEXT, "line 1\nline 2\tx", "line 1\nline 2\tx");
+	/* Trimmed from both ends by code point: white space of one to
+	 * three bytes at either end, kept inside, next to letters of two
+	 * and three bytes (the search from the back stops at them). */
+	GOOD(CORE_FT_TEXT, "\xe3\x80\x80 \xc3\x85se \xc2\xa0 \xc3\x98\xc2\xa0\xe2\x80\xa9",
+	    "\xc3\x85se \xc2\xa0 \xc3\x98");
+	GOOD(CORE_FT_TEXT, "\xe2\x82\xac\xe3\x80\x80", "\xe2\x82\xac");
+	GOOD(CORE_FT_TEXT, "\xc2\xa0\xe2\x82\xac", "\xe2\x82\xac");
+	GOOD(CORE_FT_TEXT, "\xc3\x85", "\xc3\x85");
+	BAD(CORE_FT_TEXT, "\xc2\xa0\xe3\x80\x80\xe2\x80\xa9");
+	GOOD(CORE_FT_PHONE, "\xc2\xa0+47 912\xe3\x80\x80\n", "+47 912");
+	BAD(CORE_FT_PHONE, "\xc2\xa0+47\n912\xc2\xa0");
+	BAD(CORE_FT_EMAIL, " a@b.org\t\xc2\xa0x");
 	/* NFC: e + combining acute becomes é. */
 	GOOD(CORE_FT_TEXT, "Cafe\xcc\x81", "Caf\xc3\xa9");
 	GOOD(CORE_FT_TEXT, "\xd9\x85\xd8\xb1\xd8\xad\xd8\xa8\xd8\xa7",
