@@ -1085,8 +1085,11 @@ core_valid_value(enum core_ftype t, const char *in, char **canon,
 		rc = DG_EINVAL;
 		goto cleanup;
 	}
-	if (t != CORE_FT_TEXT &&
-	    core_text_check_value(s, len, false) != 0) {
+	/* The whole value passed the multi-line check, so the one-line
+	 * check of its trimmed part can only fail on a tab or a new line,
+	 * bytes that valid UTF-8 holds only as themselves. */
+	if (t != CORE_FT_TEXT && (memchr(s, '\n', len) != NULL ||
+	    memchr(s, '\t', len) != NULL)) {
 		msg = MSG_ONELINE;
 		rc = DG_EINVAL;
 		goto cleanup;
