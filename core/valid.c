@@ -185,20 +185,31 @@ add_lower(struct core_buf *b, const char *s, size_t len)
 {
 	utf8proc_uint8_t tmp[4];
 	utf8proc_ssize_t n;
-	size_t pos = 0;
+	char run[64];
+	size_t pos = 0, nrun = 0;
 	int32_t cp;
 
+	/* ASCII is lowercased into run and added a run at a time. */
 	while (pos < len) {
 		if ((unsigned char)s[pos] < 0x80) {
-			core_buf_ch(b, lower(s[pos]));
+			run[nrun++] = lower(s[pos]);
 			pos++;
+			if (nrun == sizeof(run)) {
+				core_buf_add(b, run, nrun);
+				nrun = 0;
+			}
 			continue;
 		}
+		if (nrun > 0)
+			core_buf_add(b, run, nrun);
+		nrun = 0;
 		if (!next_cp(s, len, &pos, &cp))
 			return;
 		n = utf8proc_encode_char(utf8proc_tolower(cp), tmp);
 		core_buf_add(b, tmp, n > 0 ? (size_t)n : 0);
 	}
+	if (nrun > 0)
+		core_buf_add(b, run, nrun);
 }
 
 /* True if the comma list in b already holds item. */
@@ -579,22 +590,28 @@ canon_langs(const char *s, size_t len, struct core_buf *b, const char **why)
 static int
 canon_phone(const char *s, size_t len, struct core_buf *b, const char **why)
 {
+	/* "+", 20 digits and a space before each but the first: written
+	 * here and added once, not a call a byte. */
+	char out[1 + 20 + 19 + 1];
 	bool gap = false, started = false, plus = false;
-	size_t i, ndigits = 0;
+	size_t i, n = 0, ndigits = 0;
 
 	*why = MSG_PHONE;
 	for (i = 0; i < len; i++) {
 		/* One '+' before the first digit: "+47 ..." or "(+47) ...". */
 		if (s[i] == '+' && !started && !plus) {
-			core_buf_ch(b, '+');
+			out[n++] = '+';
 			plus = true;
 			gap = false;
 		} else if (is_digit(s[i])) {
+			/* Too many digits is refused whatever follows. */
+			if (ndigits == 20)
+				return DG_EINVAL;
 			/* Any run of separators becomes one space, so the
 			 * grouping the user typed survives. */
 			if (gap && started)
-				core_buf_ch(b, ' ');
-			core_buf_ch(b, s[i]);
+				out[n++] = ' ';
+			out[n++] = s[i];
 			gap = false;
 			started = true;
 			ndigits++;
@@ -605,8 +622,9 @@ canon_phone(const char *s, size_t len, struct core_buf *b, const char **why)
 			return DG_EINVAL;
 		}
 	}
-	if (ndigits < 3 || ndigits > 20)
+	if (ndigits < 3)
 		return DG_EINVAL;
+	core_buf_add(b, out, n);
 	return 0;
 }
 

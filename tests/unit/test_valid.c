@@ -203,6 +203,11 @@ test_phone(void)
 	BAD(CORE_FT_PHONE, "12");
 	BAD(CORE_FT_PHONE, "+1 2");
 	BAD(CORE_FT_PHONE, "123456789012345678901");
+	/* The longest canonical form: '+', 20 digits, 19 spaces. */
+	GOOD(CORE_FT_PHONE, "(+1) 2-3-4-5-6-7-8-9-0-1-2-3-4-5-6-7-8-9-0",
+	    "+1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0");
+	BAD(CORE_FT_PHONE, "+1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2");
+	BAD(CORE_FT_PHONE, "+1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 x");
 	BAD(CORE_FT_PHONE, "47+22");
 	BAD(CORE_FT_PHONE, "++47 22");
 	BAD(CORE_FT_PHONE, "22 33 44 55 ext 3");
@@ -221,6 +226,11 @@ test_email(void)
 	GOOD(CORE_FT_EMAIL, "Amina.Hassan@Example.ORG",
 	    "Amina.Hassan@example.org");
 	GOOD(CORE_FT_EMAIL, " a+tag@mail.b-c.no ", "a+tag@mail.b-c.no");
+	/* A domain longer than add_lower's run of 64, non-ASCII inside. */
+	GOOD(CORE_FT_EMAIL, "A@ABCDEFGHIJKLMNOPQRSTUVWXYZ-ABCDEFGHIJKLMNOPQRSTUVWXYZ."
+	    "ABCDEFGHIJKLMNOPQRST\xc3\x85UVWXYZ.NO",
+	    "A@abcdefghijklmnopqrstuvwxyz-abcdefghijklmnopqrstuvwxyz."
+	    "abcdefghijklmnopqrst\xc3\xa5uvwxyz.no");
 	GOOD(CORE_FT_EMAIL, "ola@BL\xc3\x85" "B\xc3\x86R.no",
 	    "ola@bl\xc3\xa5" "b\xc3\xa6r.no");
 	BAD(CORE_FT_EMAIL, "name");
