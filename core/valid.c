@@ -438,6 +438,7 @@ static const char *const grandfathered[] = {
 	"art-lojban", "cel-gaulish", "no-bok", "no-nyn", "zh-guoyu",
 	"zh-hakka", "zh-min", "zh-min-nan", "zh-xiang",
 };
+#define GRANDFATHERED_MIN 6 /* strlen of the shortest above */
 
 enum lang_state {
 	L_LANG,
@@ -501,7 +502,10 @@ core_valid_lang(const char *in, size_t len, char *out, size_t cap)
 		out[i] = lower(in[i]);
 	}
 	out[len] = '\0';
-	for (i = 0; i < sizeof(grandfathered) / sizeof(grandfathered[0]); i++) {
+	/* The shortest of them has 6 characters ("no-bok"): most tags
+	 * ("nb", "en-GB") need no comparison. */
+	for (i = 0; len >= GRANDFATHERED_MIN &&
+	    i < sizeof(grandfathered) / sizeof(grandfathered[0]); i++) {
 		if (strcmp(out, grandfathered[i]) == 0)
 			goto bad;
 	}

@@ -161,6 +161,11 @@ test_langs(void)
 	BAD(CORE_FT_LANGS, "nb so");
 	BAD(CORE_FT_LANGS, "i-klingon");
 	BAD(CORE_FT_LANGS, "zh-min-nan");
+	/* The shortest grandfathered tags, in any case. */
+	BAD(CORE_FT_LANGS, "no-bok");
+	BAD(CORE_FT_LANGS, "NO-NYN");
+	BAD(CORE_FT_LANGS, "nb, zh-min");
+	BAD(CORE_FT_LANGS, "art-lojban");
 	BAD(CORE_FT_LANGS, "art-lojban");
 	BAD(CORE_FT_LANGS, "en-GB-oed");
 	BAD(CORE_FT_LANGS, "x-private");
