@@ -993,6 +993,68 @@ test_noncanonical_values(void)
 	free(big);
 }
 
+/* A set sent out of order is decoded sorted by key, few fields (sorted
+ * by insertion) and many (by qsort); a duplicate among many refused. */
+static void
+test_set_order(void)
+{
+	static const char *const langs[] = { "zu", "yo", "xh", "wo", "vi",
+		"uk", "tr", "so", "ru", "pl", "nb", "lt", "ja", "it", "hu",
+		"fr", "de", "ar" };
+	const size_t nl = sizeof langs / sizeof langs[0];
+	char key[CORE_FIELD_NAME_MAX + 1];
+	struct core_body b;
+	struct mp m;
+	size_t i;
+	int rc;
+
+	mp_init(&m);
+	rec_head(&m, CORE_RT_CONTACT, 4);
+	s(&m, "phone");
+	s(&m, "+47 22 33 44 55");
+	s(&m, "name@so");
+	s(&m, "A");
+	s(&m, "name");
+	s(&m, "A");
+	s(&m, "email");
+	s(&m, "a@example.org");
+	rc = dec(CORE_KIND_RECORD, &m, &b);
+	T_EQ_INT(rc, 0);
+	if (rc == 0 && b.nset == 4) {
+		T_EQ_STR(b.set[0].key, "email");
+		T_EQ_STR(b.set[1].key, "name");
+		T_EQ_STR(b.set[2].key, "name@so");
+		T_EQ_STR(b.set[3].key, "phone");
+	}
+	core_body_fini(&b);
+	mp_fini(&m);
+	/* name, then its 18 translations from z to a: 19 fields. */
+	for (int dup = 0; dup <= 1; dup++) {
+		mp_init(&m);
+		rec_head(&m, CORE_RT_CONTACT, nl + 1);
+		s(&m, "name");
+		s(&m, "A");
+		for (i = 0; i < nl; i++) {
+			snprintf(key, sizeof key, "name@%s",
+			    langs[dup && i == nl - 1 ? 0 : i]);
+			s(&m, key);
+			s(&m, "A");
+		}
+		rc = dec(CORE_KIND_RECORD, &m, &b);
+		T_EQ_INT(rc, dup ? DG_EDECODE : 0);
+		if (!dup && rc == 0 && b.nset == nl + 1) {
+			T_EQ_STR(b.set[0].key, "name");
+			for (i = 0; i < nl; i++) {
+				snprintf(key, sizeof key, "name@%s",
+				    langs[nl - 1 - i]);
+				T_EQ_STR(b.set[i + 1].key, key);
+			}
+		}
+		core_body_fini(&b);
+		mp_fini(&m);
+	}
+}
+
 static void
 test_duplicate_keys(void)
 {
@@ -1154,5 +1216,5 @@ T_MAIN(T_CASE(test_roundtrip_genesis), T_CASE(test_roundtrip_keys),
     T_CASE(test_keys_strict), T_CASE(test_record_shape_strict),
     T_CASE(test_field_names), T_CASE(test_translations),
     T_CASE(test_key_check), T_CASE(test_noncanonical_values),
-    T_CASE(test_duplicate_keys), T_CASE(test_field_count),
+    T_CASE(test_duplicate_keys), T_CASE(test_set_order), T_CASE(test_field_count),
     T_CASE(test_mutations))
