@@ -157,11 +157,13 @@ $(BUILD)/dugnad.pot: $(POT_SRC) $(POT_READERS)
 # translator.
 po-update: $(BUILD)/dugnad.pot
 	@for po in $(wildcard cli/po/*.po); do \
-		msgmerge --quiet --no-location --sort-output $$po \
-			$(BUILD)/dugnad.pot -o - | \
+		msgmerge --quiet --no-location --sort-output \
+			-o $$po.merged $$po $(BUILD)/dugnad.pot && \
 		msgattrib --no-obsolete --no-location --sort-output \
-			-o $$po.new - && mv $$po.new $$po && \
-		printf '  %-6s %s\n' MERGE $$po; \
+			-o $$po.new $$po.merged && mv $$po.new $$po && \
+		rm -f $$po.merged && \
+		printf '  %-6s %s\n' MERGE $$po || \
+		{ rm -f $$po.merged $$po.new; exit 1; }; \
 	done
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdugnad.a
