@@ -165,7 +165,7 @@ bundle_import(struct cli *c, int argc, char **argv)
 	struct core_bundle *b = NULL;
 	struct store_ingest rep;
 	struct cli_progress pg;
-	char *data = NULL, why[300];
+	char *data = NULL, why[NET_PROBLEM_MAX];
 	size_t len = 0, i;
 	uint64_t total;
 	int rc;
@@ -281,11 +281,11 @@ bundle_import(struct cli *c, int argc, char **argv)
 			   (unsigned long)rep.uncounted),
 		    rep.uncounted);
 	} else if (rep.refused == 0 && rep.forks == 0 && rep.first_problem[0]) {
-		cli_err(c, "%s", net_ingest_problem(&rep, why, sizeof why));
+		cli_err(c, "%s", net_node_ingest_problem(&rep, why, sizeof why));
 		rc = EXIT_DATA;
 	} else if (rep.refused || rep.forks) {
 		cli_err(c, "%s", refused_text(rep.refused,
-		    rep.first_problem[0] ? net_ingest_problem(&rep, why,
+		    rep.first_problem[0] ? net_node_ingest_problem(&rep, why,
 		    sizeof why) : _("see above")));
 		rc = EXIT_DATA;
 	}

@@ -48,11 +48,11 @@ lang_ok(const char *s)
 	size_t n;
 
 	for (n = 0; s[n] != '\0'; n++) {
-		if (s[n] == '.' && (n == 0 || s[n - 1] == ':'))
-			return false;
 		char ch = s[n];
 
 		if (n == LANG_MAX)
+			return false;
+		if (ch == '.' && (n == 0 || s[n - 1] == ':'))
 			return false;
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 			(ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||

@@ -60,8 +60,8 @@ int cli_tz_resolve(const char *tzid, const struct core_datetime *walls,
 #define CLI_TZ_SYSTEM ":/etc/localtime"
 
 /* Checks the TZ environment variable that local time follows: unset,
- * empty, CLI_TZ_SYSTEM, a POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3") or the name of a
- * zone file is 0; a zone name (":Name", or one with a '/') for which
+ * empty, CLI_TZ_SYSTEM, a POSIX rule ("CET-1CEST,M3.5.0,M10.5.0/3") or
+ * the name of a zone file is 0; a zone name (":Name", or one with a '/') for which
  * there is no zone file, which the C library would silently take for
  * UTC, is DG_ENOTFOUND; a malformed or overlong one DG_EINVAL. */
 int cli_tz_env_check(void) DG_WUR;

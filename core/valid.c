@@ -596,7 +596,7 @@ canon_phone(const char *s, size_t len, struct core_buf *b, const char **why)
 {
 	/* "+", 20 digits and a space before each but the first: written
 	 * here and added once, not a call a byte. */
-	char out[1 + 20 + 19 + 1];
+	char out[1 + 20 + 19];
 	bool gap = false, started = false, plus = false;
 	size_t i, n = 0, ndigits = 0;
 

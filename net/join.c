@@ -124,7 +124,7 @@ net_join_on_request(struct net_sess *s, const struct core_join_request *req)
 {
 	struct net_node *nn = s->node;
 	struct store_ingest rep;
-	char name[NET_NAME_LEN], why[300];
+	char name[NET_NAME_LEN], why[NET_PROBLEM_MAX];
 	uint8_t role = 0;
 	int rc;
 
@@ -174,7 +174,7 @@ net_join_on_request(struct net_sess *s, const struct core_join_request *req)
 		snprintf(rep.first_problem, sizeof rep.first_problem,
 		    "the request could not be taken");
 	net_node_warn(nn, "refused the join request from %s: %s", net_sess_who(s, name),
-	    net_ingest_problem(&rep, why, sizeof why));
+	    net_node_ingest_problem(&rep, why, sizeof why));
 	net_sess_refuse(s, NET_ERR_JOIN, DG_EREFUSED, rep.first_problem);
 	return DG_EREFUSED;
 }

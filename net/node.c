@@ -58,7 +58,7 @@ vlog(struct net_node *nn, int level, const char *fmt, va_list ap)
 }
 
 const char *
-net_ingest_problem(const struct store_ingest *rep, char *out, size_t cap)
+net_node_ingest_problem(const struct store_ingest *rep, char *out, size_t cap)
 {
 	char id[CORE_ID_TEXT];
 

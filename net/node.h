@@ -55,8 +55,9 @@ struct store_ingest;
 /* The first refusal of an ingest (rep) as one sentence in the language
  * messages are in, into out (cap bytes).  Returns out ("" when nothing
  * was refused). */
-const char *net_ingest_problem(const struct store_ingest *rep, char *out,
-    size_t cap);
+const char *net_node_ingest_problem(const struct store_ingest *rep,
+    char *out, size_t cap);
+#define NET_PROBLEM_MAX 300 /* bytes of such a sentence */
 
 /* A log line's level, by syslog's numbers (sd-daemon(3) prefixes). */
 enum net_log_level {

@@ -268,7 +268,7 @@ net_repl_flush(struct net_sess *s)
 	struct net_node *nn = s->node;
 	struct core_bundle b;
 	struct store_ingest rep;
-	char name[NET_NAME_LEN], why[300];
+	char name[NET_NAME_LEN], why[NET_PROBLEM_MAX];
 	int rc;
 
 	if (s->nbatches == 0)
@@ -313,7 +313,7 @@ net_repl_flush(struct net_sess *s)
 		net_node_warn(nn, dngettext("dugnad", "refused %zu entry from "
 		    "%s: %s", "refused %zu entries from %s: %s", rep.refused),
 		    rep.refused, net_sess_who(s, name),
-		    net_ingest_problem(&rep, why, sizeof why));
+		    net_node_ingest_problem(&rep, why, sizeof why));
 	}
 	if (rep.entries > 0 || rep.members_changed)
 		net_node_changed(nn);

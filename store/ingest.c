@@ -22,7 +22,7 @@
 #include "store/member.h"
 
 /* Marks texts for translation (xgettext finds problem()'s own);
- * net_ingest_problem translates them. */
+ * net_node_ingest_problem translates them. */
 #define N_(s) s
 
 /* Keeps the first refusal as one sentence: what, by whom, from where,

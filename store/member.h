@@ -140,13 +140,12 @@ struct store_ingest {
 	bool unvouched;      /* joined by a bundle made for this node, with
 			      * no invite code to check the network against */
 	char first_problem[200]; /* the first refusal, in English (for
-				  * peers; net_ingest_problem translates) */
+				  * peers; net_node_ingest_problem translates) */
 	const char *first_what;  /* its reason: a static English text
 				  * marked for translation; NULL: none */
 	uint8_t first_author[32]; /* by whom */
 	uint64_t first_seq;      /* which entry (0: not an entry) */
 };
-
 
 /* Verifies and ingests a decrypted bundle in one transaction: batches of
  * members' entries (hash chain plus the last entry's signature), key

@@ -166,7 +166,6 @@ test_langs(void)
 	BAD(CORE_FT_LANGS, "NO-NYN");
 	BAD(CORE_FT_LANGS, "nb, zh-min");
 	BAD(CORE_FT_LANGS, "art-lojban");
-	BAD(CORE_FT_LANGS, "art-lojban");
 	BAD(CORE_FT_LANGS, "en-GB-oed");
 	BAD(CORE_FT_LANGS, "x-private");
 	BAD(CORE_FT_LANGS, "en-a");
