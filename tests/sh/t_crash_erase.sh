@@ -22,7 +22,10 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # snapshot D FILE: the records of D (removed ones too), one JSON line
 # each, sorted.  Erased records are not listed.
 snapshot() {
-	dgt --dir "$1" --json list --all 2>/dev/null | grep '^{"id":' | sort >"$2"
+	# one record a line, without the comma between them: the last
+	# record has none, and an erase may make another one the last
+	dgt --dir "$1" --json list --all 2>/dev/null | grep '^{"id":' |
+		sed 's/,$//' | sort >"$2"
 }
 # entries D: the number of log entries verify checked (-1 if it failed).
 entries() {

@@ -51,9 +51,10 @@ scenario() {
 	check_rc 0 "$1: A edits the phone (true clock)"
 	run_at "$1" "$DUGNAD_BIN" --dir "$sc/b" edit "$id" phone="+47 922 22 222"
 	check_rc 0 "$1: B edits it with its clock $1"
-	dg --dir "$sc/a" bundle export "$sc/fromA" >/dev/null 2>&1 &&
-		dg_at "$1" --dir "$sc/b" bundle export "$sc/fromB" >/dev/null 2>&1 ||
-		{ fail "$1: export"; return; }
+	run dg --dir "$sc/a" bundle export "$sc/fromA"
+	[ "$RC" -eq 0 ] || { fail "$1: export (A)"; return; }
+	run_at "$1" "$DUGNAD_BIN" --dir "$sc/b" bundle export "$sc/fromB"
+	[ "$RC" -eq 0 ] || { fail "$1: export (B, clock $1)"; return; }
 	run dg --dir "$sc/a" bundle import "$sc/fromB"
 	check_rc 0 "$1: A imports B's bundle"
 	run_at "$1" "$DUGNAD_BIN" --dir "$sc/b" bundle import "$sc/fromA"
