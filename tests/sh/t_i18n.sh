@@ -114,7 +114,7 @@ LANG=nb_NO.UTF-8 run dg --dir "$D" export --format ics
 check_out "BEGIN:VCALENDAR" "ics export under nb: the format as it is"
 
 # --- through a running daemon ------------------------------------------------
-start_daemon "$D" 127.0.0.1:0 || echo "FAIL daemon did not start"
+check "the daemon starts" start_daemon "$D" 127.0.0.1:0
 LANG=nb_NO.UTF-8 run dg --dir "$D" remove zzzzzz
 check_rc 65 "via the daemon, Norwegian caller: exit 65"
 check_err "«zzzzzz»" "via the daemon: answered in Norwegian"
@@ -171,7 +171,7 @@ check "a raw request in nb: answered in Norwegian" \
 ctl_raw "$D" '..' >"$OUT" 2>"$ERR"
 check "a raw request with the language '..': the daemon's own" \
 	grep -aq "cannot run through the daemon" "$OUT"
-stop_daemon "$D" || echo "FAIL the daemon did not stop"
+check "the daemon stops" stop_daemon "$D"
 
 # A daemon started in an English locale (as under a desktop's systemd)
 # answers a Norwegian caller, then an English one, each in theirs, and
@@ -180,12 +180,12 @@ LANG=en_US.UTF-8 "$DUGNAD_BIN" --dir "$D" serve --listen 127.0.0.1:0 \
 	</dev/null >>"$D.out" 2>"$D.en.log" &
 EN_PID=$!
 NET_PIDS="$NET_PIDS $EN_PID"
-wait_for 10 test -S "$D/ctl" || echo "FAIL the en_US daemon did not start"
+check "the en_US daemon starts" wait_for 10 test -S "$D/ctl"
 LANG=nb_NO.UTF-8 run dg --dir "$D" remove zzzzzz
 check_err "«zzzzzz»" "en_US daemon, Norwegian caller: Norwegian"
 LANG=en_US.UTF-8 run dg --dir "$D" remove zzzzzz
 check_err "no record with id 'zzzzzz'" "en_US daemon, then an en_US caller: English"
-stop_pid "$EN_PID" || echo "FAIL the en_US daemon did not stop"
+check "the en_US daemon stops" stop_pid "$EN_PID"
 check "en_US daemon: its log stayed English" grep -q 'terminated: stopping' "$D.en.log"
 
 # A daemon started in Norwegian logs in Norwegian.
@@ -193,11 +193,11 @@ LANG=nb_NO.UTF-8 "$DUGNAD_BIN" --dir "$D" serve --listen 127.0.0.1:0 \
 	</dev/null >>"$D.out" 2>"$D.nb.log" &
 NB_PID=$!
 NET_PIDS="$NET_PIDS $NB_PID"
-wait_for 10 test -S "$D/ctl" || echo "FAIL the Norwegian daemon did not start"
+check "the Norwegian daemon starts" wait_for 10 test -S "$D/ctl"
 wait_for 10 grep -q 'lytter på' "$D.nb.log"
 check "a daemon started under nb logs in Norwegian" grep -q 'lytter på' "$D.nb.log"
 run dg --dir "$D" remove zzzzzz
 check_err "no record with id" "an English caller of a Norwegian daemon: English"
-stop_pid "$NB_PID" || echo "FAIL the Norwegian daemon did not stop"
+check "the Norwegian daemon stops" stop_pid "$NB_PID"
 
 finish
