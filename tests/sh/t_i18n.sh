@@ -8,13 +8,14 @@
 # (--json, exported files) stays English.
 . "$(dirname "$0")/lib.sh"
 
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TMP" || exit 1
 net_trap
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 POT=$(dirname "$DUGNAD_BIN")/dugnad.pot
 
 # --- the catalogs ----------------------------------------------------------
 check "the message template was made (make pot)" test -s "$POT"
+check "the Norwegian catalog's source is there" test -s "$ROOT/cli/po/nb.po"
 for po in "$ROOT"/cli/po/*.po; do
 	l=$(basename "$po" .po)
 	run msgfmt --check --statistics -o /dev/null "$po"
