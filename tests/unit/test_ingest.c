@@ -103,6 +103,22 @@ last_own(void *ctx, const struct store_entry *e, int rc)
 	return 0;
 }
 
+/* Writes a new contact named name on n. */
+static int
+add_contact(struct store_node *n, char *name)
+{
+	struct core_body b;
+	struct core_field f = { "name", name };
+
+	memset(&b, 0, sizeof b);
+	b.kind = CORE_KIND_RECORD;
+	b.rtype = CORE_RT_CONTACT;
+	randombytes_buf(b.rid, sizeof b.rid);
+	b.set = &f;
+	b.nset = 1;
+	return store_node_append(n, &b, 1);
+}
+
 static void
 test_volunteer_cannot_plant_a_key(void)
 {
@@ -110,7 +126,6 @@ test_volunteer_cannot_plant_a_key(void)
 	struct store_ingest rep;
 	struct core_body b;
 	struct core_sealed to;
-	struct core_field f = { "name", "Amina" };
 	uint8_t apk[32], secret[64];
 	struct last l;
 
@@ -129,13 +144,7 @@ test_volunteer_cannot_plant_a_key(void)
 	T_EQ_INT(carry(v, a, false, &rep), 0);
 	T_EQ_INT(rep.entries, 1);
 	/* A's next entry is not written with V's key. */
-	memset(&b, 0, sizeof b);
-	b.kind = CORE_KIND_RECORD;
-	b.rtype = CORE_RT_CONTACT;
-	randombytes_buf(b.rid, sizeof b.rid);
-	b.set = &f;
-	b.nset = 1;
-	T_EQ_INT(store_node_append(a, &b, 1), 0);
+	T_EQ_INT(add_contact(a, "Amina"), 0);
 	memcpy(l.pk, apk, 32);
 	l.epoch = 0;
 	T_EQ_INT(store_log_walk(store_node_db(a), last_own, &l), 0);
@@ -191,21 +200,6 @@ test_revoked_coordinator_cannot_erase(void)
 	T_EQ_INT(store_node_records(a, count_live, &live), 0);
 	T_EQ_INT(live, 1);
 	teardown(a, v);
-}
-
-static int
-add_contact(struct store_node *n, char *name)
-{
-	struct core_body b;
-	struct core_field f = { "name", name };
-
-	memset(&b, 0, sizeof b);
-	b.kind = CORE_KIND_RECORD;
-	b.rtype = CORE_RT_CONTACT;
-	randombytes_buf(b.rid, sizeof b.rid);
-	b.set = &f;
-	b.nset = 1;
-	return store_node_append(n, &b, 1);
 }
 
 /* The members an ingest computed are kept for the next ingest, but only
@@ -342,17 +336,9 @@ test_concurrent_rotations_heal(void)
 static uint32_t
 write_epoch(struct store_node *n)
 {
-	struct core_body b;
-	struct core_field f = { "name", "Amina" };
 	struct last l;
 
-	memset(&b, 0, sizeof b);
-	b.kind = CORE_KIND_RECORD;
-	b.rtype = CORE_RT_CONTACT;
-	randombytes_buf(b.rid, sizeof b.rid);
-	b.set = &f;
-	b.nset = 1;
-	if (store_node_append(n, &b, 1) != 0)
+	if (add_contact(n, "Amina") != 0)
 		return 0;
 	store_node_pk(n, l.pk);
 	l.epoch = 0;
