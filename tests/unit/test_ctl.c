@@ -29,24 +29,27 @@ pack_run(struct core_buf *b, int nitems, void (*put_lang)(msgpack_packer *))
 		put_lang(&pk);
 }
 
+/* Packs a string of n letters (n at most NET_CTL_TZ_MAX + 1). */
+static void
+pack_letters(msgpack_packer *pk, size_t n)
+{
+	char s[NET_CTL_TZ_MAX + 2];
+
+	memset(s, 'n', n);
+	s[n] = '\0';
+	core_mp_str(pk, s);
+}
+
 static void
 lang_long(msgpack_packer *pk)
 {
-	char s[NET_CTL_LANG_MAX + 2];
-
-	memset(s, 'n', sizeof s - 1);
-	s[sizeof s - 1] = '\0';
-	core_mp_str(pk, s);
+	pack_letters(pk, NET_CTL_LANG_MAX + 1);
 }
 
 static void
 lang_max(msgpack_packer *pk)
 {
-	char s[NET_CTL_LANG_MAX + 1];
-
-	memset(s, 'n', sizeof s - 1);
-	s[sizeof s - 1] = '\0';
-	core_mp_str(pk, s);
+	pack_letters(pk, NET_CTL_LANG_MAX);
 }
 
 static void
@@ -160,13 +163,7 @@ test_run_bad_lang(void)
 
 	pack_run(&b, 5, lang_max);
 	core_mp_packer(&pk, &b);
-	{
-		char tz[NET_CTL_TZ_MAX + 2];
-
-		memset(tz, 'z', sizeof tz - 1);
-		tz[sizeof tz - 1] = '\0';
-		core_mp_str(&pk, tz);
-	}
+	pack_letters(&pk, NET_CTL_TZ_MAX + 1);
 	T_EQ_INT(decode(&b, &r), DG_EDECODE);
 	T_ASSERT(r.lang == NULL && r.tz == NULL && r.argv == NULL);
 	core_buf_fini(&b);
