@@ -67,6 +67,20 @@ new_node() {
 # nothing.  (LMDB may touch lock.mdb on reads; data.mdb is the store.)
 store_sum() { cksum <"$1/data.mdb"; }
 
+# need_faketime WHY: sets FT to faketime(1), or ends the test as skipped
+# (saying WHY it is needed) when it is not installed.  ASan wants its
+# runtime first among the preloaded libraries; libfaketime's beside it is
+# harmless.
+need_faketime() {
+	FT=$(command -v faketime || :)
+	if [ -z "$FT" ]; then
+		echo "skip: needs faketime (Debian package faketime) $1"
+		echo "0 passed, 0 failed"
+		exit 0
+	fi
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+}
+
 # refuse RC TEXT NAME COMMAND...: the command exits RC with one line on
 # stderr holding TEXT, prints nothing on stdout, and changes nothing in
 # the store in $D.  (check sets $name, so these variables have their

@@ -10,15 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 cd "$TMP" || exit 1
-FT=$(command -v faketime || :)
-if [ -z "$FT" ]; then
-	echo "skip: needs faketime (Debian package faketime) to run a node on another clock"
-	echo "0 passed, 0 failed"
-	exit 0
-fi
-# ASan wants its runtime first among the preloaded libraries; faketime
-# preloads its own (harmless here)
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+need_faketime "to run a node on another clock"
 # run_at OFFSET command...: the command with the clock moved by OFFSET
 # ("+3h", "-3h"; -f: the clock keeps running)
 run_at() {

@@ -10,14 +10,7 @@
 
 cd "$TMP" || exit 1
 net_trap
-FT=$(command -v faketime || :)
-if [ -z "$FT" ]; then
-	echo "skip: needs faketime (Debian package faketime) to fix today's date"
-	echo "0 passed, 0 failed"
-	exit 0
-fi
-# ASan wants its runtime first among the preloaded libraries
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+need_faketime "to fix today's date"
 # at "YYYY-MM-DD HH:MM" command...: the command with the clock set then
 # (local time, TZ) and standing still
 at() {
