@@ -126,6 +126,25 @@ check_intact() {
 	check "$1: as many log entries as before" test "$5" -eq "$4"
 }
 
+# dgt ARGS: dugnad bounded to 60 s - after a kill or a power cut a store
+# left locked would otherwise hang the test instead of failing it.
+dgt() { timeout 60 "$DUGNAD_BIN" "$@"; }
+
+# snapshot D FILE: the records of D (removed ones too), one JSON line
+# each, sorted (check_others compares two).  Erased records are not
+# listed.
+snapshot() {
+	# one record a line, without the comma between them: the last
+	# record has none, and an erase may make another one the last
+	dgt --dir "$1" --json list --all 2>/dev/null | grep '^{"id":' |
+		sed 's/,$//' | sort >"$2"
+}
+# entries D: the number of log entries verify checked (-1 if it failed).
+entries() {
+	dgt --dir "$1" --json verify 2>/dev/null |
+		sed -n 's/^{"entries":\([0-9]*\),.*/\1/p' | grep . || echo -1
+}
+
 # check_others NAME ID BEFORE AFTER: the records of the sorted snapshots
 # BEFORE and AFTER (a JSON line each) are the same but record ID.
 check_others() {

@@ -14,24 +14,8 @@ ROUNDS=20
 SEED=${DUGNAD_TEST_SEED:-$(($$ + $(date +%s) % 100000))}
 echo "#    seed $SEED (set DUGNAD_TEST_SEED to repeat)"
 
-# Every command that runs after a kill is bounded: a store left locked
-# would otherwise hang the test instead of failing it.
-dgt() { timeout 60 "$DUGNAD_BIN" "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# snapshot D FILE: the records of D (removed ones too), one JSON line
-# each, sorted.  Erased records are not listed.
-snapshot() {
-	# one record a line, without the comma between them: the last
-	# record has none, and an erase may make another one the last
-	dgt --dir "$1" --json list --all 2>/dev/null | grep '^{"id":' |
-		sed 's/,$//' | sort >"$2"
-}
-# entries D: the number of log entries verify checked (-1 if it failed).
-entries() {
-	dgt --dir "$1" --json verify 2>/dev/null |
-		sed -n 's/^{"entries":\([0-9]*\),.*/\1/p' | grep . || echo -1
-}
 # line_of FILE NAME: the snapshot line of the record named NAME.
 line_of() { grep -F "\"name\":\"$2\"" "$1"; }
 id_of() { line_of "$1" "$2" | sed -n 's/^{"id":"\([a-z0-9]*\)".*/\1/p'; }

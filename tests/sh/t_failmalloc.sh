@@ -47,7 +47,6 @@ echo "#    seed $SEED (set DUGNAD_TEST_SEED to repeat)"
 # runs that fail every allocation from a point on.
 TRIES=${FM_TRIES:-30}
 REPEATS=${FM_REPEATS:-4}
-dgt() { timeout 60 "$DUGNAD_BIN" "$@"; }
 
 # fm_run DIR AT REPEAT PREFIX CMD...: CMD on the store in DIR with the
 # shim, in the empty directory PREFIX.w (where a relative output file

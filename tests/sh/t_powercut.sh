@@ -29,7 +29,6 @@ mkdir "$TMP/pc"
 
 SEED=${DUGNAD_TEST_SEED:-$(($$ + $(date +%s) % 100000))}
 echo "#    seed $SEED (set DUGNAD_TEST_SEED to repeat)"
-dgt() { timeout 60 "$DUGNAD_BIN" "$@"; }
 
 # pc CUT SEED CMD...: CMD with the power failing at event CUT (0: no cut,
 # count the events into $TMP/pc.count); what the cut did is appended to
@@ -60,18 +59,7 @@ plan() {
 }
 # the last line the shim logged
 cut_said() { tail -n 1 "$TMP/pc.log" 2>/dev/null; }
-# entries D: the number of log entries verify checked (-1 if it failed)
-entries() {
-	dgt --dir "$1" --json verify 2>/dev/null |
-		sed -n 's/^{"entries":\([0-9]*\),.*/\1/p' | grep . || echo -1
-}
 count() { dgt --dir "$1" --json list --all 2>/dev/null | grep -c '"id":'; }
-snapshot() {
-	# one record a line, without the comma between them: the last
-	# record has none, and an erase may make another one the last
-	dgt --dir "$1" --json list --all 2>/dev/null | grep '^{"id":' |
-		sed 's/,$//' | sort >"$2"
-}
 # after_cut D WHAT: verify passes with no problem
 after_cut() {
 	run dgt --dir "$1" verify
